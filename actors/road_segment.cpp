@@ -1,0 +1,220 @@
+#include "actors/road_segment.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace citytwin {
+
+namespace {
+constexpr std::int64_t us_per_ms = 1000;
+constexpr std::int64_t blocked_headway = std::numeric_limits<std::int64_t>::max();
+// Storage of unlimited segments (zone connectors): effectively infinite, still a finite int.
+constexpr std::int32_t unlimited_storage = 1 << 30;
+
+std::int64_t headway_for(const road_segment_spec& spec, double factor) {
+  if (spec.unlimited) return 0;
+  double per_hour = spec.capacity_veh_per_h * factor;
+  if (!(per_hour > 0)) return blocked_headway;
+  return static_cast<std::int64_t>(std::llround(3.6e9 / per_hour));  // microseconds per vehicle
+}
+}  // namespace
+
+std::int32_t storage_slots(const road_segment_spec& spec) {
+  if (spec.unlimited) return unlimited_storage;
+  return static_cast<std::int32_t>(std::floor(spec.storage_capacity_veh()));
+}
+
+std::int32_t announce_margin(const city_graph& graph, segment_id segment, sim_time window_length) {
+  const auto& s = graph.segments[segment];
+  std::int32_t margin = 1;
+  for (auto i = graph.in_begin[s.from]; i < graph.in_begin[s.from + 1]; ++i) {
+    const auto& up = graph.segments[graph.in_ids[i]];
+    double per_window = up.unlimited ? 1 : up.capacity_veh_per_h * static_cast<double>(window_length) / ms_per_hour;
+    margin += static_cast<std::int32_t>(std::ceil(std::max(1.0, per_window)));
+  }
+  return margin;
+}
+
+std::vector<downstream_room> initial_downstream(const city_graph& graph, segment_id segment, sim_time window_length) {
+  std::vector<downstream_room> rooms;
+  node_index end = graph.segments[segment].to;
+  for (auto i = graph.out_begin[end]; i < graph.out_begin[end + 1]; ++i) {
+    segment_id d = graph.out_ids[i];
+    downstream_room room;
+    room.segment = d;
+    room.free = storage_slots(graph.segments[d]);
+    room.near_full = room.free < announce_margin(graph, d, window_length);
+    rooms.push_back(room);
+  }
+  return rooms;
+}
+
+road_segment::road_segment(const road_segment_spec& spec, std::vector<downstream_room> downstream,
+                           std::int32_t margin, segment_model_options options)
+    : spec_(spec),
+      options_(options),
+      freeflow_ms_(freeflow_ms(spec)),
+      storage_(storage_slots(spec)),
+      announce_margin_(margin),
+      headway_us_(headway_for(spec, 1)),
+      downstream_(std::move(downstream)),
+      announced_near_full_(storage_ < margin),
+      announced_free_(storage_),
+      recent_travel_ms_(freeflow_ms_) {}
+
+void road_segment::accept(vehicle v) {
+  ++inflow_;
+  vehicles_.push_back(std::move(v));
+}
+
+void road_segment::set_capacity_factor(double factor) {
+  capacity_factor_ = factor;
+  headway_us_ = headway_for(spec_, factor);
+}
+
+void road_segment::observe(const detector_observation& reading) {
+  observation_ = reading;
+  has_observation_ = true;
+}
+
+downstream_room* road_segment::room_for(segment_id next) {
+  for (auto& r : downstream_)
+    if (r.segment == next) return &r;
+  return nullptr;
+}
+
+void road_segment::apply_space_update(const space_update& update) {
+  auto* room = room_for(update.from);
+  if (room == nullptr) return;
+  room->near_full = update.near_full;
+  // The sender had not yet seen what we sent it in its own window.
+  std::int32_t unseen = room->last_send_window >= update.window ? room->sent_in_last_window : 0;
+  room->free = update.free - unseen;
+}
+
+sim_time road_segment::exit_slot() const {
+  return (next_exit_us_ + us_per_ms - 1) / us_per_ms;
+}
+
+std::int32_t road_segment::queued_at(sim_time t) const {
+  std::int32_t n = 0;
+  for (const auto& v : vehicles_) {
+    if (v.entered + freeflow_ms_ > t) break;
+    ++n;
+  }
+  return n;
+}
+
+sim_time road_segment::travel_estimate() const {
+  if (closed_) return never;
+  if (vehicles_.empty()) return freeflow_ms_;
+  sim_time queue_delay = 0;
+  if (headway_us_ == blocked_headway) queue_delay = ms_per_hour;  // a blocked exit: avoid it for now
+  else queue_delay = static_cast<sim_time>(vehicles_.size()) * headway_us_ / us_per_ms;
+  return std::max(recent_travel_ms_, freeflow_ms_ + queue_delay / 2);
+}
+
+bool road_segment::plan_around_closures(vehicle& v, const router& routes, const travel_times& times) {
+  if (v.route_version == times.closure_version) return true;
+  v.route_version = times.closure_version;
+  bool blocked = false;
+  for (auto i = v.route_index + 1; i < v.route.size(); ++i)
+    if (times.is_closed(v.route[i])) blocked = true;
+  if (!blocked) return true;
+  auto detour = routes.route(spec_.to, v.destination, times);
+  if (!detour) {
+    v.route_version = 0;  // try again when closures change
+    return false;
+  }
+  v.route.resize(v.route_index + 1);
+  v.route.insert(v.route.end(), detour->begin(), detour->end());
+  return true;
+}
+
+void road_segment::advance(window_index window, sim_time start, sim_time end, const router& routes,
+                           const travel_times& times, advance_result& out) {
+  while (!vehicles_.empty()) {
+    vehicle& v = vehicles_.front();
+    sim_time t = std::max({v.entered + freeflow_ms_, exit_slot(), start});
+    if (headway_us_ == blocked_headway) break;  // exit blocked; a control message wakes us
+    if (t >= end) {
+      out.next_due = t;
+      break;
+    }
+    const bool arriving = v.route_index + 1 == v.route.size();
+    downstream_room* room = nullptr;
+    if (!arriving) {
+      auto version_before = v.route_version;
+      if (!plan_around_closures(v, routes, times)) break;  // no way round yet; woken on reopen
+      if (v.route_version != version_before && version_before != 0) ++out.reroutes;
+      room = room_for(v.route[v.route_index + 1]);
+      if (room == nullptr) break;  // route inconsistent with the graph: hold rather than teleport
+      if (room->near_full && room->free <= 0) {
+        if (blocked_since_ == never) blocked_since_ = t;
+        if (t - blocked_since_ < options_.stuck_time) {
+          out.next_due = blocked_since_ + options_.stuck_time;
+          break;
+        }
+        ++out.forced;  // stuck-time rule: the head moves on regardless of room
+      }
+    }
+    blocked_since_ = never;
+    next_exit_us_ = std::max(next_exit_us_, t * us_per_ms) + headway_us_;
+    ++outflow_;
+    sim_time traversal = t - v.entered;
+    travel_time_sum_ += traversal;
+    recent_travel_ms_ = (3 * recent_travel_ms_ + traversal) / 4;
+    v.freeflow_travelled += freeflow_ms_;
+    if (arriving) {
+      out.arrivals.push_back({v.id, v.departure, t, v.freeflow_travelled});
+    } else {
+      if (room->last_send_window != window) room->sent_in_last_window = 0;
+      room->last_send_window = window;
+      ++room->sent_in_last_window;
+      --room->free;
+      ++v.route_index;
+      v.entered = t;
+      out.handoffs.emplace_back(room->segment, std::move(v));
+    }
+    vehicles_.pop_front();
+  }
+  if (vehicles_.empty()) recent_travel_ms_ = freeflow_ms_;
+  auto queued = queued_at(end - 1);
+  if (queued > max_queue_) {
+    max_queue_ = queued;
+    max_queue_at_ = end - 1;
+  }
+}
+
+std::optional<space_update> road_segment::take_announcement(window_index window) {
+  std::int32_t free = storage_ - vehicle_count();
+  bool near_full = free < announce_margin_;
+  if (near_full ? free == announced_free_ && announced_near_full_ : !announced_near_full_) return std::nullopt;
+  announced_near_full_ = near_full;
+  announced_free_ = free;
+  return space_update{window, spec_.id, free, near_full};
+}
+
+segment_snapshot road_segment::snapshot(sim_time now) const {
+  segment_snapshot s;
+  s.segment = spec_.id;
+  s.closed = closed_;
+  s.capacity_factor = capacity_factor_;
+  s.vehicles = vehicle_count();
+  s.queued = queued_at(now);
+  s.inflow = inflow_;
+  s.outflow = outflow_;
+  s.travel_time_sum = travel_time_sum_;
+  s.max_queue = max_queue_;
+  s.max_queue_at = max_queue_at_;
+  s.mean_speed_mps = recent_travel_ms_ > 0 ? spec_.length_m / to_seconds(recent_travel_ms_) : spec_.freeflow_speed_mps;
+  s.density_veh_per_km = spec_.length_m > 0 ? vehicle_count() / (spec_.length_m / 1000) : 0;
+  s.has_observation = has_observation_;
+  s.observed_at = observation_.at;
+  s.observed_speed_mps = observation_.speed_mps;
+  s.observed_flow_veh_h = observation_.flow_veh_h;
+  return s;
+}
+
+}  // namespace citytwin

@@ -1,0 +1,113 @@
+#pragma once
+// The twin state and queue model of one directed road segment (mesoscopic, in the spirit of
+// MATSim's QSim and SUMO's meso): vehicles need the free-flow time to reach the exit, leave
+// at most at the flow capacity, and enter only while the next segment has storage left;
+// a head vehicle blocked longer than the stuck time moves anyway, so gridlock resolves.
+// Pure model: no actor code, so it can be tested step by step.
+
+#include <cstdint>
+#include <deque>
+#include <utility>
+#include <vector>
+
+#include "engine/city/city_graph.hpp"
+#include "engine/clock/sim_time.hpp"
+#include "engine/routing/router.hpp"
+#include "engine/runtime/traffic_messages.hpp"
+
+namespace citytwin {
+
+struct segment_model_options {
+  sim_time stuck_time = 10 * ms_per_second;  // MATSim's default stuck time
+};
+
+// What a downstream segment last said about its room, corrected for what we sent since.
+struct downstream_room {
+  segment_id segment = no_segment;
+  bool near_full = false;
+  std::int32_t free = 0;
+  window_index last_send_window = -1;
+  std::int32_t sent_in_last_window = 0;
+};
+
+struct advance_result {
+  std::vector<std::pair<segment_id, vehicle>> handoffs;  // in exit order
+  std::vector<trip_record> arrivals;
+  sim_time next_due = never;
+  std::int32_t forced = 0;
+  std::int32_t reroutes = 0;
+  void clear() {
+    handoffs.clear();
+    arrivals.clear();
+    next_due = never;
+    forced = reroutes = 0;
+  }
+};
+
+class road_segment {
+ public:
+  // `downstream` holds every segment leaving this one's end node with the room it starts with.
+  road_segment(const road_segment_spec& spec, std::vector<downstream_room> downstream,
+               std::int32_t announce_margin, segment_model_options options = {});
+
+  // Inputs, applied by the caller in canonical order.
+  void accept(vehicle v);  // v.entered is when it left the previous segment (or departed)
+  void apply_space_update(const space_update& update);
+  void set_closed(bool closed) { closed_ = closed; }
+  void set_capacity_factor(double factor);
+  void observe(const detector_observation& reading);
+
+  // Moves every vehicle whose exit falls in [start, end).
+  void advance(window_index window, sim_time start, sim_time end, const router& routes, const travel_times& times,
+               advance_result& out);
+
+  // Room to announce upstream after a window, if it changed in a way they must hear.
+  [[nodiscard]] std::optional<space_update> take_announcement(window_index window);
+
+  [[nodiscard]] segment_snapshot snapshot(sim_time now) const;
+  [[nodiscard]] const road_segment_spec& spec() const { return spec_; }
+  [[nodiscard]] std::int32_t vehicle_count() const { return static_cast<std::int32_t>(vehicles_.size()); }
+  [[nodiscard]] const std::deque<vehicle>& vehicles() const { return vehicles_; }
+  [[nodiscard]] sim_time travel_estimate() const;
+  [[nodiscard]] bool closed() const { return closed_; }
+
+ private:
+  [[nodiscard]] std::int32_t queued_at(sim_time t) const;
+  [[nodiscard]] sim_time exit_slot() const;  // earliest time the capacity allows the next exit
+  downstream_room* room_for(segment_id next);
+  bool plan_around_closures(vehicle& v, const router& routes, const travel_times& times);
+
+  road_segment_spec spec_;
+  segment_model_options options_;
+  sim_time freeflow_ms_;
+  std::int32_t storage_;
+  std::int32_t announce_margin_;
+  std::int64_t headway_us_;          // 0: unlimited; INT64_MAX: exit blocked
+  std::int64_t next_exit_us_ = 0;    // flow-capacity slot, in microseconds for precision
+  sim_time blocked_since_ = never;
+  bool closed_ = false;
+  double capacity_factor_ = 1;
+  std::deque<vehicle> vehicles_;     // FIFO; the front reaches the exit first
+  std::vector<downstream_room> downstream_;
+
+  // Announcement state: what upstream segments believe about us.
+  bool announced_near_full_;
+  std::int32_t announced_free_;
+
+  // Counters and recent behaviour for the twin state.
+  std::int64_t inflow_ = 0, outflow_ = 0;
+  sim_time travel_time_sum_ = 0;
+  sim_time recent_travel_ms_;        // moving average of recent traversal times
+  std::int32_t max_queue_ = 0;
+  sim_time max_queue_at_ = 0;
+  detector_observation observation_{};
+  bool has_observation_ = false;
+};
+
+// Room a segment starts with, and how close to full it may get before it must announce:
+// the most its upstream segments can send in one window, plus one.
+std::int32_t storage_slots(const road_segment_spec& spec);
+std::int32_t announce_margin(const city_graph& graph, segment_id segment, sim_time window_length);
+std::vector<downstream_room> initial_downstream(const city_graph& graph, segment_id segment, sim_time window_length);
+
+}  // namespace citytwin

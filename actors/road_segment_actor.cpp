@@ -1,0 +1,109 @@
+#include "actors/road_segment_actor.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace citytwin {
+
+namespace {
+
+struct entering {
+  sim_time at;
+  segment_id from;
+  std::uint32_t vehicle_id;
+  vehicle* v;
+};
+
+// Vehicles handed over before `window`, in canonical order: time, sender, vehicle id.
+std::int32_t apply_handoffs(road_segment_actor_state& st, window_index window) {
+  std::vector<entering> batch;
+  auto ready = [&](const vehicle_handoff& h) { return h.window < window; };
+  for (auto& h : st.pending_handoffs)
+    if (ready(h))
+      for (auto& v : h.vehicles) batch.push_back({v.entered, h.from, v.id, &v});
+  std::sort(batch.begin(), batch.end(), [](const entering& a, const entering& b) {
+    return std::tie(a.at, a.from, a.vehicle_id) < std::tie(b.at, b.from, b.vehicle_id);
+  });
+  for (auto& e : batch) st.model->accept(std::move(*e.v));
+  std::erase_if(st.pending_handoffs, ready);
+  return static_cast<std::int32_t>(batch.size());
+}
+
+void apply_space_updates(road_segment_actor_state& st, window_index window) {
+  auto ready = [&](const space_update& u) { return u.window < window; };
+  std::stable_sort(st.pending_space.begin(), st.pending_space.end(),
+                   [](const space_update& a, const space_update& b) { return a.window < b.window; });
+  for (const auto& u : st.pending_space)
+    if (ready(u)) st.model->apply_space_update(u);
+  std::erase_if(st.pending_space, ready);
+}
+
+}  // namespace
+
+caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, const simulation_context* context) {
+  const auto& graph = context->graph;  // not captured below: [=] would copy the whole graph
+  self->state.model = std::make_unique<road_segment>(
+      graph.segments[id], initial_downstream(graph, id, context->window_length),
+      announce_margin(graph, id, context->window_length), context->model);
+  return {
+      [self, id, context](vehicle_handoff& handoff) { self->state.pending_handoffs.push_back(std::move(handoff)); },
+      [self, id, context](const space_update& update) { self->state.pending_space.push_back(update); },
+      [self, id, context](const segment_control& control) {
+        auto& model = *self->state.model;
+        switch (control.kind) {
+          case control_kind::close: model.set_closed(true); break;
+          case control_kind::reopen: model.set_closed(false); break;
+          case control_kind::capacity_factor: model.set_capacity_factor(control.value); break;
+        }
+      },
+      [self, id, context](const detector_observation& reading) { self->state.model->observe(reading); },
+      [self, id, context](const advance_window& w) {
+        auto& st = self->state;
+        segment_report report;
+        report.window = w.window;
+        report.segment = id;
+        report.taken_in = apply_handoffs(st, w.window);
+        apply_space_updates(st, w.window);
+        st.scratch.clear();
+        st.model->advance(w.window, w.start, w.end, context->routes, *context->times, st.scratch);
+        // One message per receiving segment, vehicles in exit order.
+        std::vector<std::pair<segment_id, vehicle_handoff>> outgoing;
+        for (auto& [to, v] : st.scratch.handoffs) {
+          auto it = std::find_if(outgoing.begin(), outgoing.end(), [&](auto& o) { return o.first == to; });
+          if (it == outgoing.end()) {
+            outgoing.push_back({to, vehicle_handoff{w.window, id, {}}});
+            it = std::prev(outgoing.end());
+          }
+          it->second.vehicles.push_back(std::move(v));
+        }
+        for (auto& [to, handoff] : outgoing) {
+          report.handed_out += static_cast<std::int32_t>(handoff.vehicles.size());
+          report.messaged.push_back(to);
+          self->send(context->segment_actors[to], std::move(handoff));
+        }
+        if (auto announcement = st.model->take_announcement(w.window)) {
+          const auto& graph = context->graph;
+          node_index start = graph.segments[id].from;
+          for (auto i = graph.in_begin[start]; i < graph.in_begin[start + 1]; ++i) {
+            segment_id up = graph.in_ids[i];
+            self->send(context->segment_actors[up], *announcement);
+            // Upstream segments only need waking when there is room to use; otherwise the
+            // update waits for their next window.
+            if (announcement->free > 0 || !announcement->near_full) report.messaged.push_back(up);
+          }
+        }
+        report.next_due = st.scratch.next_due;
+        report.arrivals = std::move(st.scratch.arrivals);
+        report.vehicles = st.model->vehicle_count();
+        report.forced = st.scratch.forced;
+        report.reroutes = st.scratch.reroutes;
+        report.travel_estimate = st.model->travel_estimate();
+        if (context->check_invariants)
+          for (const auto& v : st.model->vehicles()) report.vehicle_ids.push_back(v.id);
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), std::move(report));
+      },
+      [self, id, context](get_state_atom, sim_time now) { return self->state.model->snapshot(now); },
+  };
+}
+
+}  // namespace citytwin

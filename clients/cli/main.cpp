@@ -1,0 +1,18 @@
+// citytwin: the command-line front end of the CityTwin engine.
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "clients/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"CityTwin: a live, city-scale digital twin engine"};
+  app.require_subcommand(1);
+  citytwin::add_simulate_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return EXIT_SUCCESS;
+}

@@ -1,0 +1,31 @@
+#pragma once
+// Finds and imports a city: a directory with a city.json manifest, a TNTP *_net.tntp file,
+// or an OpenStreetMap extract.
+
+#include <optional>
+#include <string>
+
+#include "engine/city/city_graph.hpp"
+#include "engine/import/osm_importer.hpp"
+#include "engine/import/tntp_importer.hpp"
+
+namespace citytwin {
+
+// Unit readings the user states on the command line; each overrides the manifest's.
+struct unit_overrides {
+  std::optional<double> seconds_per_time_unit;
+  std::optional<double> metres_per_length_unit;
+  std::optional<double> capacity_per_hour_factor;
+  std::optional<double> trips_per_hour_factor;
+};
+
+struct loaded_city {
+  city_graph graph;
+  std::string source;      // what was read, for the report
+  std::string units_note;  // how the source's units were read
+};
+
+// Throws import_error naming the file and reason.
+loaded_city load_city(const std::string& path, const unit_overrides& overrides = {});
+
+}  // namespace citytwin

@@ -1,0 +1,72 @@
+#include "engine/routing/router.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+
+namespace citytwin {
+
+namespace {
+constexpr node_index no_node = UINT32_MAX;
+}
+
+travel_times freeflow_times(const city_graph& graph) {
+  travel_times t;
+  t.ms.reserve(graph.segments.size());
+  for (const auto& s : graph.segments) t.ms.push_back(freeflow_ms(s));
+  return t;
+}
+
+void router::search(node_index origin, node_index stop_at, const travel_times& times,
+                    shortest_path_tree& tree) const {
+  const auto node_count = graph_.nodes.size();
+  tree.origin = origin;
+  tree.parent.assign(node_count, no_segment);
+  tree.distance.assign(node_count, never);
+  using entry = std::pair<sim_time, node_index>;
+  std::priority_queue<entry, std::vector<entry>, std::greater<>> frontier;
+  tree.distance[origin] = 0;
+  frontier.push({0, origin});
+  while (!frontier.empty()) {
+    auto [d, u] = frontier.top();
+    frontier.pop();
+    if (d != tree.distance[u]) continue;  // stale heap entry
+    if (u == stop_at) return;
+    if (u != origin && !graph_.nodes[u].through_allowed) continue;
+    for (auto i = graph_.out_begin[u]; i < graph_.out_begin[u + 1]; ++i) {
+      segment_id s = graph_.out_ids[i];
+      sim_time w = times.ms[s];
+      if (w == never) continue;
+      node_index v = graph_.segments[s].to;
+      sim_time nd = d + w;
+      if (nd < tree.distance[v]) {
+        tree.distance[v] = nd;
+        tree.parent[v] = s;
+        frontier.push({nd, v});
+      }
+    }
+  }
+}
+
+void router::build_tree(node_index origin, const travel_times& times, shortest_path_tree& tree) const {
+  search(origin, no_node, times, tree);
+}
+
+std::vector<segment_id> router::path(const shortest_path_tree& tree, node_index destination) const {
+  std::vector<segment_id> segments;
+  if (destination == tree.origin || tree.parent[destination] == no_segment) return segments;
+  for (node_index n = destination; n != tree.origin; n = graph_.segments[tree.parent[n]].from)
+    segments.push_back(tree.parent[n]);
+  std::reverse(segments.begin(), segments.end());
+  return segments;
+}
+
+std::optional<std::vector<segment_id>> router::route(node_index origin, node_index destination,
+                                                     const travel_times& times) const {
+  shortest_path_tree tree;
+  search(origin, destination, times, tree);
+  if (tree.parent[destination] == no_segment) return std::nullopt;
+  return path(tree, destination);
+}
+
+}  // namespace citytwin

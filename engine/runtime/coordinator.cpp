@@ -1,0 +1,169 @@
+#include "engine/runtime/coordinator.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace citytwin {
+
+window_coordinator::window_coordinator(caf::actor_system& system, simulation_context& context,
+                                       const simulation_options& options, const trip_plan& plan)
+    : system_(system), context_(context), options_(options) {
+  for (const auto& t : plan.trips) departure_times_.push_back(t.departure);
+  controls_ = options.controls;
+  std::stable_sort(controls_.begin(), controls_.end(),
+                   [](const segment_control& a, const segment_control& b) { return a.at < b.at; });
+  for (const auto& c : controls_)
+    if (c.segment >= context.graph.segments.size())
+      throw std::invalid_argument("intervention names segment " + std::to_string(c.segment) + ", but the city has " +
+                                  std::to_string(context.graph.segments.size()));
+  closed_.assign(context.graph.segments.size(), false);
+  estimates_ = freeflow_times(context.graph).ms;
+  refresh_travel_times_locally();
+}
+
+void window_coordinator::refresh_travel_times_locally() {
+  auto times = std::make_shared<travel_times>();
+  times->ms = estimates_;
+  for (std::size_t s = 0; s < closed_.size(); ++s)
+    if (closed_[s]) times->ms[s] = never;
+  times->closure_version = closure_version_;
+  times->serial = serial_++;
+  context_.times = std::move(times);
+}
+
+void window_coordinator::refresh_travel_times(caf::scoped_actor& self) {
+  for (std::size_t i = 0; i < context_.shards.size(); ++i) {
+    self->request(context_.shards[i], caf::infinite, estimates_atom_v)
+        .receive(
+            [&](const std::vector<sim_time>& shard_estimates) {
+              for (std::size_t s = 0; s < estimates_.size(); ++s)
+                if (context_.shard_of[s] == i) estimates_[s] = shard_estimates[s];
+            },
+            [&](caf::error& e) { throw std::runtime_error("shard did not answer: " + system_.render(e)); });
+  }
+  refresh_travel_times_locally();
+}
+
+std::vector<std::vector<segment_control>> window_coordinator::take_controls(window_index w) {
+  std::vector<std::vector<segment_control>> per_shard(context_.shards.size());
+  bool closures_changed = false;
+  while (next_control_ < controls_.size() && context_.window_of(controls_[next_control_].at) <= w) {
+    const auto& c = controls_[next_control_++];
+    per_shard[context_.shard_of[c.segment]].push_back(c);
+    if (c.kind == control_kind::close || c.kind == control_kind::reopen) {
+      bool closing = c.kind == control_kind::close;
+      if (closed_[c.segment] != closing) closures_changed = true;
+      closed_[c.segment] = closing;
+    }
+  }
+  if (closures_changed) {
+    ++closure_version_;
+    refresh_travel_times_locally();
+  }
+  return per_shard;
+}
+
+void window_coordinator::check_invariants(const window_check& c, std::int64_t duplicates) const {
+  auto fail = [&](const std::string& what) {
+    throw std::runtime_error("invariant broken in window " + std::to_string(c.window) + ": " + what);
+  };
+  if (c.arrived < 0 || c.on_segments < 0 || c.in_flight < 0) fail("a negative vehicle count");
+  if (c.departed != c.arrived + c.on_segments + c.in_flight)
+    fail("departed " + std::to_string(c.departed) + " != arrived " + std::to_string(c.arrived) + " + on segments " +
+         std::to_string(c.on_segments) + " + in flight " + std::to_string(c.in_flight));
+  if (duplicates > 0) fail(std::to_string(duplicates) + " vehicles are on two segments");
+}
+
+void window_coordinator::run(simulation_result& result) {
+  caf::scoped_actor self{system_};
+  const auto shard_count = context_.shards.size();
+  const sim_time w_len = context_.window_length;
+  const sim_time horizon = options_.duration + (options_.clear ? options_.clear_limit : 0);
+  std::vector<std::vector<segment_id>> wakes(shard_count);
+  std::vector<window_index> shard_next(shard_count, no_window);
+  std::size_t next_departure = 0;
+  std::int64_t departed = 0, arrived = 0, on_segments = 0, in_flight = 0, departure_sum = 0;
+  window_index last_refresh_epoch = 0;
+  window_index w = 0;
+  sim_time end = 0;
+  while (true) {
+    // The next window with work: booked segments, pending wakes, departures or interventions.
+    window_index next = *std::min_element(shard_next.begin(), shard_next.end());
+    for (const auto& list : wakes)
+      if (!list.empty()) next = std::min(next, w + 1);
+    while (next_departure < departure_times_.size() && departure_times_[next_departure] < end) ++next_departure;
+    if (next_departure < departure_times_.size()) next = std::min(next, context_.window_of(departure_times_[next_departure]));
+    if (next_control_ < controls_.size()) next = std::min(next, context_.window_of(controls_[next_control_].at));
+    if (result.windows > 0) next = std::max(next, w + 1);
+    bool work_left = departed > arrived || next_departure < departure_times_.size();
+    if (next == no_window || next * w_len >= horizon) break;
+    if (next * w_len >= options_.duration && !(options_.clear && work_left)) break;
+    w = next;
+    const sim_time start = w * w_len;
+    end = start + w_len;
+    if (auto epoch = start / options_.reroute_interval; epoch != last_refresh_epoch) {
+      last_refresh_epoch = epoch;
+      refresh_travel_times(self);
+    }
+    auto controls = take_controls(w);
+    for (std::size_t i = 0; i < shard_count; ++i) {
+      for (const auto& c : controls[i]) {
+        // Upstream segments may be holding vehicles for a segment that just reopened.
+        node_index from = context_.graph.segments[c.segment].from;
+        for (auto k = context_.graph.in_begin[from]; k < context_.graph.in_begin[from + 1]; ++k) {
+          auto up = context_.graph.in_ids[k];
+          wakes[context_.shard_of[up]].push_back(up);
+        }
+      }
+    }
+    for (std::size_t i = 0; i < shard_count; ++i) {
+      auto& list = wakes[i];
+      std::sort(list.begin(), list.end());
+      list.erase(std::unique(list.begin(), list.end()), list.end());
+      self->send(context_.shards[i], window_order{w, start, end, std::move(list), std::move(controls[i])});
+      list.clear();
+    }
+    std::vector<std::uint32_t> ids;
+    on_segments = 0;
+    for (std::size_t received = 0; received < shard_count; ++received) {
+      self->receive(
+          [&](shard_report& r) {
+            departed += r.departed;
+            departure_sum += r.departure_time_sum;
+            arrived += static_cast<std::int64_t>(r.arrivals.size());
+            on_segments += r.vehicles_on_segments;
+            in_flight += r.handed_out - r.taken_in;
+            result.unroutable += r.unroutable;
+            result.forced_moves += r.forced;
+            result.reroutes += r.reroutes;
+            result.activations += r.activations;
+            for (auto s : r.remote_wakes) wakes[context_.shard_of[s]].push_back(s);
+            result.trips.insert(result.trips.end(), r.arrivals.begin(), r.arrivals.end());
+            ids.insert(ids.end(), r.vehicle_ids.begin(), r.vehicle_ids.end());
+            shard_next[r.shard] = r.next_window;
+          },
+          [&](caf::error& e) { throw std::runtime_error("shard failed: " + system_.render(e)); });
+    }
+    ++result.windows;
+    std::int64_t duplicates = 0;
+    if (context_.check_invariants) {
+      std::sort(ids.begin(), ids.end());
+      duplicates = static_cast<std::int64_t>(ids.size()) -
+                   static_cast<std::int64_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+    }
+    window_check check{w, end, departed, arrived, on_segments, in_flight, duplicates};
+    check_invariants(check, duplicates);
+    if (options_.on_window) options_.on_window(check);
+    if (options_.on_progress) options_.on_progress({end, horizon, departed, arrived, departed - arrived});
+  }
+  result.end_time = std::max(end, options_.clear ? end : options_.duration);
+  result.departed = departed;
+  result.arrived = arrived;
+  result.en_route = departed - arrived;
+  sim_time arrived_departures = 0;
+  for (const auto& t : result.trips) arrived_departures += t.departure;
+  result.en_route_time = result.en_route * result.end_time - (departure_sum - arrived_departures);
+}
+
+}  // namespace citytwin

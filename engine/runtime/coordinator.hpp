@@ -1,0 +1,38 @@
+#pragma once
+// Drives conservative synchronous windows (YAWNS style): open a window on every shard,
+// wait for all of them (the barrier), merge their reports, pick the next window with work.
+
+#include <caf/all.hpp>
+
+#include "engine/runtime/simulation.hpp"
+#include "engine/runtime/simulation_context.hpp"
+
+namespace citytwin {
+
+class window_coordinator {
+ public:
+  window_coordinator(caf::actor_system& system, simulation_context& context, const simulation_options& options,
+                     const trip_plan& plan);
+
+  // Runs to the horizon and fills the counters and trips of `result`.
+  void run(simulation_result& result);
+
+ private:
+  void refresh_travel_times(caf::scoped_actor& self);  // asks shards for current estimates
+  void refresh_travel_times_locally();                 // publishes estimates and closures
+  std::vector<std::vector<segment_control>> take_controls(window_index w);
+  void check_invariants(const window_check& check, std::int64_t duplicates) const;
+
+  caf::actor_system& system_;
+  simulation_context& context_;
+  const simulation_options& options_;
+  std::vector<sim_time> departure_times_;  // sorted
+  std::vector<segment_control> controls_;  // sorted by time
+  std::size_t next_control_ = 0;
+  std::vector<bool> closed_;
+  std::vector<sim_time> estimates_;
+  std::uint64_t serial_ = 1;
+  std::uint64_t closure_version_ = 1;
+};
+
+}  // namespace citytwin

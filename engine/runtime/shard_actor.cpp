@@ -1,0 +1,143 @@
+#include "engine/runtime/shard_actor.hpp"
+
+#include <algorithm>
+
+namespace citytwin {
+
+namespace {
+
+void schedule(shard_actor_state& st, segment_id s, window_index w) {
+  if (st.scheduled[s] <= w) return;
+  st.scheduled[s] = w;
+  st.calendar.push({w, s});
+}
+
+window_index earliest_booked(shard_actor_state& st) {
+  while (!st.calendar.empty() && st.scheduled[st.calendar.top().second] != st.calendar.top().first)
+    st.calendar.pop();  // superseded by an earlier booking or already run
+  return st.calendar.empty() ? no_window : st.calendar.top().first;
+}
+
+void wake_next_window(shard_actor_state& st, const simulation_context& ctx, segment_id s, window_index current) {
+  if (ctx.shard_of[s] == st.index) schedule(st, s, current + 1);
+  else st.report.remote_wakes.push_back(s);
+}
+
+const shortest_path_tree& tree_from(shard_actor_state& st, const simulation_context& ctx, node_index origin) {
+  auto& [serial, tree] = st.trees[origin];
+  if (tree.parent.empty() || serial != ctx.times->serial) {
+    ctx.routes.build_tree(origin, *ctx.times, tree);
+    serial = ctx.times->serial;
+  }
+  return tree;
+}
+
+// Departures in [.., end) enter their first segment as handoffs from no segment.
+void release_departures(shard_actor_type* self, const simulation_context& ctx, const window_order& order) {
+  auto& st = self->state;
+  std::vector<std::pair<segment_id, vehicle_handoff>> outgoing;
+  while (st.next_departure < st.departures.size() && st.departures[st.next_departure].departure < order.end) {
+    const trip& t = st.departures[st.next_departure++];
+    auto route = ctx.routes.path(tree_from(st, ctx, t.origin), t.destination);
+    if (route.empty()) {
+      ++st.report.unroutable;
+      continue;
+    }
+    vehicle v;
+    v.id = t.vehicle_id;
+    v.destination = t.destination;
+    v.departure = t.departure;
+    v.entered = t.departure;
+    v.route_version = ctx.times->closure_version;
+    v.route = std::move(route);
+    segment_id first = v.route.front();
+    auto it = std::find_if(outgoing.begin(), outgoing.end(), [&](auto& o) { return o.first == first; });
+    if (it == outgoing.end()) {
+      outgoing.push_back({first, vehicle_handoff{order.window, no_segment, {}}});
+      it = std::prev(outgoing.end());
+    }
+    it->second.vehicles.push_back(std::move(v));
+    ++st.report.departed;
+    st.report.departure_time_sum += t.departure;
+    ++st.report.handed_out;
+  }
+  for (auto& [first, handoff] : outgoing) {
+    self->send(ctx.segment_actors[first], std::move(handoff));
+    wake_next_window(st, ctx, first, order.window);
+  }
+}
+
+void finish_window(shard_actor_type* self) {
+  auto& st = self->state;
+  st.report.next_window = earliest_booked(st);
+  st.report.vehicles_on_segments = st.vehicles_total;
+  auto& wakes = st.report.remote_wakes;
+  std::sort(wakes.begin(), wakes.end());
+  wakes.erase(std::unique(wakes.begin(), wakes.end()), wakes.end());
+  if (!st.vehicle_ids.empty() || !st.report.vehicle_ids.empty()) {
+    for (const auto& [segment, ids] : st.vehicle_ids) st.report.vehicle_ids.insert(st.report.vehicle_ids.end(), ids.begin(), ids.end());
+  }
+  self->send(st.coordinator, std::move(st.report));
+  st.report = shard_report{};
+}
+
+}  // namespace
+
+caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vector<segment_id> owned,
+                          std::vector<trip> departures, const simulation_context* context) {
+  auto& st = self->state;
+  st.index = index;
+  st.owned = std::move(owned);
+  st.departures = std::move(departures);
+  const auto n = context->graph.segments.size();
+  st.scheduled.assign(n, no_window);
+  st.estimates.assign(n, 0);
+  st.vehicles.assign(n, 0);
+  for (auto s : st.owned) st.estimates[s] = freeflow_ms(context->graph.segments[s]);
+  return {
+      [self, context](window_order& order) {
+        auto& st = self->state;
+        st.coordinator = caf::actor_cast<caf::actor>(self->current_sender());
+        st.report.shard = st.index;
+        st.report.window = order.window;
+        std::vector<segment_id> active;
+        while (earliest_booked(st) <= order.window) {
+          active.push_back(st.calendar.top().second);
+          st.calendar.pop();
+        }
+        active.insert(active.end(), order.wakes.begin(), order.wakes.end());
+        for (const auto& c : order.controls) active.push_back(c.segment);
+        std::sort(active.begin(), active.end());
+        active.erase(std::unique(active.begin(), active.end()), active.end());
+        for (auto s : active) st.scheduled[s] = no_window;
+        // Controls first: a segment applies them before moving vehicles in this window.
+        for (const auto& c : order.controls) self->send(context->segment_actors[c.segment], c);
+        release_departures(self, *context, order);
+        for (auto s : active) self->send(context->segment_actors[s], advance_window{order.window, order.start, order.end});
+        st.report.activations = static_cast<std::int64_t>(active.size());
+        st.pending = static_cast<std::int64_t>(active.size());
+        if (st.pending == 0) finish_window(self);
+      },
+      [self, context](segment_report& r) {
+        auto& st = self->state;
+        if (r.next_due != never) schedule(st, r.segment, std::max(r.window + 1, context->window_of(r.next_due)));
+        for (auto m : r.messaged) wake_next_window(st, *context, m, r.window);
+        st.report.arrivals.insert(st.report.arrivals.end(), r.arrivals.begin(), r.arrivals.end());
+        st.vehicles_total += r.vehicles - st.vehicles[r.segment];
+        st.vehicles[r.segment] = r.vehicles;
+        st.estimates[r.segment] = r.travel_estimate;
+        st.report.handed_out += r.handed_out;
+        st.report.taken_in += r.taken_in;
+        st.report.forced += r.forced;
+        st.report.reroutes += r.reroutes;
+        if (context->check_invariants) {
+          if (r.vehicle_ids.empty()) st.vehicle_ids.erase(r.segment);
+          else st.vehicle_ids[r.segment] = std::move(r.vehicle_ids);
+        }
+        if (--st.pending == 0) finish_window(self);
+      },
+      [self, context](estimates_atom) { return self->state.estimates; },
+  };
+}
+
+}  // namespace citytwin

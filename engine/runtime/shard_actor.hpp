@@ -1,0 +1,43 @@
+#pragma once
+// A shard runs simulated time for its share of the segments: it keeps their wake-up calendar,
+// releases the departures whose origin it owns, opens each window for exactly the segments
+// that have work in it, and reports to the coordinator when all of them are done.
+
+#include <caf/all.hpp>
+#include <map>
+#include <queue>
+
+#include "engine/demand/trip_generator.hpp"
+#include "engine/runtime/simulation_context.hpp"
+
+namespace citytwin {
+
+struct shard_actor_state {
+  static inline const char* name = "shard";
+  std::uint32_t index = 0;
+  std::vector<segment_id> owned;
+  std::vector<trip> departures;  // sorted by departure time
+  std::size_t next_departure = 0;
+
+  using calendar_entry = std::pair<window_index, segment_id>;
+  std::priority_queue<calendar_entry, std::vector<calendar_entry>, std::greater<>> calendar;
+  std::vector<window_index> scheduled;  // by segment id: earliest window it is booked for
+
+  std::map<node_index, std::pair<std::uint64_t, shortest_path_tree>> trees;  // origin -> (times serial, tree)
+  std::vector<sim_time> estimates;      // by segment id, owned entries only
+  std::vector<std::int32_t> vehicles;   // by segment id, owned entries only
+  std::int64_t vehicles_total = 0;
+  std::map<segment_id, std::vector<std::uint32_t>> vehicle_ids;  // invariant checks only
+
+  // The window in progress.
+  caf::actor coordinator;
+  std::int64_t pending = 0;
+  shard_report report;
+};
+
+using shard_actor_type = caf::stateful_actor<shard_actor_state>;
+
+caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vector<segment_id> owned,
+                          std::vector<trip> departures, const simulation_context* context);
+
+}  // namespace citytwin

@@ -1,0 +1,63 @@
+#pragma once
+// One simulation run: spawns a segment actor per road segment and a shard per worker thread,
+// then advances conservative time windows until the horizon.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "actors/road_segment.hpp"
+#include "engine/city/city_graph.hpp"
+#include "engine/demand/trip_generator.hpp"
+#include "engine/runtime/traffic_messages.hpp"
+
+namespace citytwin {
+
+struct simulation_progress {
+  sim_time now = 0;
+  sim_time horizon = 0;  // duration, or duration + clearing limit
+  std::int64_t departed = 0, arrived = 0, en_route = 0;
+};
+
+// Checked after every window; a test can look at each one.
+struct window_check {
+  window_index window = 0;
+  sim_time end = 0;
+  std::int64_t departed = 0, arrived = 0, on_segments = 0, in_flight = 0;
+  std::int64_t duplicate_vehicles = 0;  // vehicles seen on two segments (invariant checks only)
+};
+
+struct simulation_options {
+  std::uint64_t seed = 1;
+  sim_time duration = ms_per_hour;          // demand is spread over it; the run lasts at least this long
+  bool clear = false;                       // then keep going until every vehicle has arrived...
+  sim_time clear_limit = 4 * ms_per_hour;   // ...or this much longer
+  std::uint32_t threads = 1;
+  sim_time window_length = ms_per_second;
+  sim_time reroute_interval = 5 * 60 * ms_per_second;  // how often routing sees new travel times
+  double demand_scale = 1;
+  double synthetic_trips_per_hour = 2000;
+  segment_model_options model;
+  bool check_invariants = false;            // also verify no vehicle is on two segments (slow)
+  std::vector<segment_control> controls;    // timed interventions
+  std::function<void(const simulation_progress&)> on_progress;
+  std::function<void(const window_check&)> on_window;
+};
+
+struct simulation_result {
+  std::uint64_t planned_trips = 0;
+  std::uint64_t skipped_intrazonal = 0;
+  bool synthetic_demand = false;
+  std::int64_t unroutable = 0, departed = 0, arrived = 0, en_route = 0;
+  sim_time end_time = 0;
+  sim_time en_route_time = 0;          // summed over vehicles still driving at the end
+  std::vector<trip_record> trips;      // completed, by vehicle id
+  std::vector<segment_snapshot> segments;
+  std::int64_t forced_moves = 0, reroutes = 0, activations = 0, windows = 0;
+  double wall_seconds = 0;
+};
+
+// Throws std::runtime_error if an invariant breaks (a conservation bug is never reported as a result).
+simulation_result run_simulation(const city_graph& graph, const trip_plan& plan, const simulation_options& options);
+
+}  // namespace citytwin

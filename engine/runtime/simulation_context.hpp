@@ -1,0 +1,31 @@
+#pragma once
+// What every actor of one simulation run shares: the read-only city, the router, the current
+// travel times (replaced only between windows), and the directory of actors by id.
+
+#include <caf/all.hpp>
+#include <memory>
+#include <vector>
+
+#include "actors/road_segment.hpp"
+#include "engine/city/city_graph.hpp"
+#include "engine/routing/router.hpp"
+
+namespace citytwin {
+
+struct simulation_context {
+  explicit simulation_context(const city_graph& g) : graph(g), routes(g) {}
+
+  const city_graph& graph;
+  router routes;
+  sim_time window_length = ms_per_second;
+  segment_model_options model;
+  bool check_invariants = false;
+  std::shared_ptr<const travel_times> times;
+  std::vector<caf::actor> segment_actors;  // by segment id
+  std::vector<std::uint32_t> shard_of;     // by segment id
+  std::vector<caf::actor> shards;
+
+  [[nodiscard]] window_index window_of(sim_time t) const { return t / window_length; }
+};
+
+}  // namespace citytwin
