@@ -88,6 +88,7 @@ void road_segment::apply_space_update(const space_update& update) {
   auto* room = room_for(update.from);
   if (room == nullptr) return;
   room->near_full = update.near_full;
+  room->eager = update.eager;
   // The sender had not yet seen what we sent it in its own window.
   std::int32_t unseen = room->last_send_window >= update.window ? room->sent_in_last_window : 0;
   room->free = update.free - unseen;
@@ -175,7 +176,7 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
       --room->free;
       ++v.route_index;
       v.entered = t;
-      out.handoffs.emplace_back(room->segment, std::move(v));
+      out.handoffs.push_back({room->segment, room->near_full || room->eager, std::move(v)});
     }
     vehicles_.pop_front();
   }
@@ -190,10 +191,15 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
 std::optional<space_update> road_segment::take_announcement(window_index window) {
   std::int32_t free = storage_ - vehicle_count();
   bool near_full = free < announce_margin_;
-  if (near_full ? free == announced_free_ && announced_near_full_ : !announced_near_full_) return std::nullopt;
+  // A held head means we run rarely: upstream must wake us so our count stays current.
+  bool eager = blocked_since_ != never || (headway_us_ == blocked_headway && !vehicles_.empty());
+  bool unchanged = eager == announced_eager_ &&
+                   (near_full ? free == announced_free_ && announced_near_full_ : !announced_near_full_);
+  if (unchanged) return std::nullopt;
   announced_near_full_ = near_full;
   announced_free_ = free;
-  return space_update{window, spec_.id, free, near_full};
+  announced_eager_ = eager;
+  return space_update{window, spec_.id, free, near_full, eager};
 }
 
 segment_snapshot road_segment::snapshot(sim_time now) const {

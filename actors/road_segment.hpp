@@ -26,12 +26,19 @@ struct downstream_room {
   segment_id segment = no_segment;
   bool near_full = false;
   std::int32_t free = 0;
+  bool eager = false;
   window_index last_send_window = -1;
   std::int32_t sent_in_last_window = 0;
 };
 
+struct handoff_out {
+  segment_id to = no_segment;
+  bool wake_next_window = false;  // the receiver is near full or held: it must count the vehicle now
+  vehicle v;
+};
+
 struct advance_result {
-  std::vector<std::pair<segment_id, vehicle>> handoffs;  // in exit order
+  std::vector<handoff_out> handoffs;  // in exit order
   std::vector<trip_record> arrivals;
   sim_time next_due = never;
   std::int32_t forced = 0;
@@ -93,6 +100,7 @@ class road_segment {
   // Announcement state: what upstream segments believe about us.
   bool announced_near_full_;
   std::int32_t announced_free_;
+  bool announced_eager_ = false;
 
   // Counters and recent behaviour for the twin state.
   std::int64_t inflow_ = 0, outflow_ = 0;

@@ -68,17 +68,21 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
         st.model->advance(w.window, w.start, w.end, context->routes, *context->times, st.scratch);
         // One message per receiving segment, vehicles in exit order.
         std::vector<std::pair<segment_id, vehicle_handoff>> outgoing;
-        for (auto& [to, v] : st.scratch.handoffs) {
-          auto it = std::find_if(outgoing.begin(), outgoing.end(), [&](auto& o) { return o.first == to; });
+        for (auto& h : st.scratch.handoffs) {
+          // A receiver with room counts the vehicle lazily, when it is due at its exit.
+          window_index due = h.wake_next_window
+                                 ? w.window + 1
+                                 : std::max(w.window + 1, context->window_of(h.v.entered + freeflow_ms(context->graph.segments[h.to])));
+          report.bookings.push_back({h.to, due});
+          auto it = std::find_if(outgoing.begin(), outgoing.end(), [&](auto& o) { return o.first == h.to; });
           if (it == outgoing.end()) {
-            outgoing.push_back({to, vehicle_handoff{w.window, id, {}}});
+            outgoing.push_back({h.to, vehicle_handoff{w.window, id, {}}});
             it = std::prev(outgoing.end());
           }
-          it->second.vehicles.push_back(std::move(v));
+          it->second.vehicles.push_back(std::move(h.v));
         }
         for (auto& [to, handoff] : outgoing) {
           report.handed_out += static_cast<std::int32_t>(handoff.vehicles.size());
-          report.messaged.push_back(to);
           self->send(context->segment_actors[to], std::move(handoff));
         }
         if (auto announcement = st.model->take_announcement(w.window)) {
@@ -89,7 +93,7 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
             self->send(context->segment_actors[up], *announcement);
             // Upstream segments only need waking when there is room to use; otherwise the
             // update waits for their next window.
-            if (announcement->free > 0 || !announcement->near_full) report.messaged.push_back(up);
+            if (announcement->free > 0 || !announcement->near_full) report.bookings.push_back({up, w.window + 1});
           }
         }
         report.next_due = st.scratch.next_due;

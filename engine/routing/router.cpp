@@ -8,6 +8,7 @@ namespace citytwin {
 
 namespace {
 constexpr node_index no_node = UINT32_MAX;
+constexpr sim_time max_distance = sim_time{1} << 32;  // about 50 days: anything longer is unreachable
 }
 
 travel_times freeflow_times(const city_graph& graph) {
@@ -17,32 +18,41 @@ travel_times freeflow_times(const city_graph& graph) {
   return t;
 }
 
+router::router(const city_graph& graph) : graph_(graph) {
+  out_target_.reserve(graph.out_ids.size());
+  for (auto s : graph.out_ids) out_target_.push_back(graph.segments[s].to);
+  expandable_.reserve(graph.nodes.size());
+  for (const auto& n : graph.nodes) expandable_.push_back(n.through_allowed ? 1 : 0);
+}
+
 void router::search(node_index origin, node_index stop_at, const travel_times& times,
                     shortest_path_tree& tree) const {
   const auto node_count = graph_.nodes.size();
   tree.origin = origin;
   tree.parent.assign(node_count, no_segment);
   tree.distance.assign(node_count, never);
-  using entry = std::pair<sim_time, node_index>;
-  std::priority_queue<entry, std::vector<entry>, std::greater<>> frontier;
+  // Heap entries pack (distance, node) into one integer: the order is the same, comparisons are cheap.
+  std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> frontier;
   tree.distance[origin] = 0;
-  frontier.push({0, origin});
+  frontier.push(origin);
   while (!frontier.empty()) {
-    auto [d, u] = frontier.top();
+    const auto entry = frontier.top();
     frontier.pop();
+    const auto u = static_cast<node_index>(entry & 0xffffffffu);
+    const auto d = static_cast<sim_time>(entry >> 32);
     if (d != tree.distance[u]) continue;  // stale heap entry
     if (u == stop_at) return;
-    if (u != origin && !graph_.nodes[u].through_allowed) continue;
+    if (u != origin && !expandable_[u]) continue;
     for (auto i = graph_.out_begin[u]; i < graph_.out_begin[u + 1]; ++i) {
       segment_id s = graph_.out_ids[i];
       sim_time w = times.ms[s];
       if (w == never) continue;
-      node_index v = graph_.segments[s].to;
+      node_index v = out_target_[i];
       sim_time nd = d + w;
-      if (nd < tree.distance[v]) {
+      if (nd < tree.distance[v] && nd < max_distance) {
         tree.distance[v] = nd;
         tree.parent[v] = s;
-        frontier.push({nd, v});
+        frontier.push((static_cast<std::uint64_t>(nd) << 32) | v);
       }
     }
   }

@@ -28,7 +28,7 @@ struct shortest_path_tree {
 
 class router {
  public:
-  explicit router(const city_graph& graph) : graph_(graph) {}
+  explicit router(const city_graph& graph);
 
   // Full tree from `origin`; zones other than the origin are never passed through.
   void build_tree(node_index origin, const travel_times& times, shortest_path_tree& tree) const;
@@ -47,6 +47,9 @@ class router {
   void search(node_index origin, node_index stop_at, const travel_times& times, shortest_path_tree& tree) const;
 
   const city_graph& graph_;
+  // Compact copies of what the search loop reads, so it stays in cache.
+  std::vector<node_index> out_target_;    // aligned with graph_.out_ids
+  std::vector<std::uint8_t> expandable_;  // by node: may be passed through
 };
 
 // Free-flow travel times in milliseconds (at least 0) for every segment.

@@ -80,7 +80,7 @@ void window_coordinator::run(simulation_result& result) {
   const auto shard_count = context_.shards.size();
   const sim_time w_len = context_.window_length;
   const sim_time horizon = options_.duration + (options_.clear ? options_.clear_limit : 0);
-  std::vector<std::vector<segment_id>> wakes(shard_count);
+  std::vector<std::vector<booking>> bookings(shard_count);  // to hand to each shard with its next order
   std::vector<window_index> shard_next(shard_count, no_window);
   std::size_t next_departure = 0;
   std::int64_t departed = 0, arrived = 0, on_segments = 0, in_flight = 0, departure_sum = 0;
@@ -90,8 +90,8 @@ void window_coordinator::run(simulation_result& result) {
   while (true) {
     // The next window with work: booked segments, pending wakes, departures or interventions.
     window_index next = *std::min_element(shard_next.begin(), shard_next.end());
-    for (const auto& list : wakes)
-      if (!list.empty()) next = std::min(next, w + 1);
+    for (const auto& list : bookings)
+      for (const auto& b : list) next = std::min(next, b.window);
     while (next_departure < departure_times_.size() && departure_times_[next_departure] < end) ++next_departure;
     if (next_departure < departure_times_.size()) next = std::min(next, context_.window_of(departure_times_[next_departure]));
     if (next_control_ < controls_.size()) next = std::min(next, context_.window_of(controls_[next_control_].at));
@@ -113,16 +113,13 @@ void window_coordinator::run(simulation_result& result) {
         node_index from = context_.graph.segments[c.segment].from;
         for (auto k = context_.graph.in_begin[from]; k < context_.graph.in_begin[from + 1]; ++k) {
           auto up = context_.graph.in_ids[k];
-          wakes[context_.shard_of[up]].push_back(up);
+          bookings[context_.shard_of[up]].push_back({up, w});
         }
       }
     }
     for (std::size_t i = 0; i < shard_count; ++i) {
-      auto& list = wakes[i];
-      std::sort(list.begin(), list.end());
-      list.erase(std::unique(list.begin(), list.end()), list.end());
-      self->send(context_.shards[i], window_order{w, start, end, std::move(list), std::move(controls[i])});
-      list.clear();
+      self->send(context_.shards[i], window_order{w, start, end, std::move(bookings[i]), std::move(controls[i])});
+      bookings[i].clear();
     }
     std::vector<std::uint32_t> ids;
     on_segments = 0;
@@ -138,7 +135,7 @@ void window_coordinator::run(simulation_result& result) {
             result.forced_moves += r.forced;
             result.reroutes += r.reroutes;
             result.activations += r.activations;
-            for (auto s : r.remote_wakes) wakes[context_.shard_of[s]].push_back(s);
+            for (const auto& b : r.remote_bookings) bookings[context_.shard_of[b.segment]].push_back(b);
             result.trips.insert(result.trips.end(), r.arrivals.begin(), r.arrivals.end());
             ids.insert(ids.end(), r.vehicle_ids.begin(), r.vehicle_ids.end());
             shard_next[r.shard] = r.next_window;

@@ -18,9 +18,9 @@ window_index earliest_booked(shard_actor_state& st) {
   return st.calendar.empty() ? no_window : st.calendar.top().first;
 }
 
-void wake_next_window(shard_actor_state& st, const simulation_context& ctx, segment_id s, window_index current) {
-  if (ctx.shard_of[s] == st.index) schedule(st, s, current + 1);
-  else st.report.remote_wakes.push_back(s);
+void book(shard_actor_state& st, const simulation_context& ctx, const booking& b) {
+  if (ctx.shard_of[b.segment] == st.index) schedule(st, b.segment, b.window);
+  else st.report.remote_bookings.push_back(b);
 }
 
 const shortest_path_tree& tree_from(shard_actor_state& st, const simulation_context& ctx, node_index origin) {
@@ -63,7 +63,7 @@ void release_departures(shard_actor_type* self, const simulation_context& ctx, c
   }
   for (auto& [first, handoff] : outgoing) {
     self->send(ctx.segment_actors[first], std::move(handoff));
-    wake_next_window(st, ctx, first, order.window);
+    book(st, ctx, {first, order.window + 1});
   }
 }
 
@@ -71,9 +71,6 @@ void finish_window(shard_actor_type* self) {
   auto& st = self->state;
   st.report.next_window = earliest_booked(st);
   st.report.vehicles_on_segments = st.vehicles_total;
-  auto& wakes = st.report.remote_wakes;
-  std::sort(wakes.begin(), wakes.end());
-  wakes.erase(std::unique(wakes.begin(), wakes.end()), wakes.end());
   if (!st.vehicle_ids.empty() || !st.report.vehicle_ids.empty()) {
     for (const auto& [segment, ids] : st.vehicle_ids) st.report.vehicle_ids.insert(st.report.vehicle_ids.end(), ids.begin(), ids.end());
   }
@@ -101,11 +98,11 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
         st.report.shard = st.index;
         st.report.window = order.window;
         std::vector<segment_id> active;
+        for (const auto& b : order.bookings) schedule(st, b.segment, b.window);
         while (earliest_booked(st) <= order.window) {
           active.push_back(st.calendar.top().second);
           st.calendar.pop();
         }
-        active.insert(active.end(), order.wakes.begin(), order.wakes.end());
         for (const auto& c : order.controls) active.push_back(c.segment);
         std::sort(active.begin(), active.end());
         active.erase(std::unique(active.begin(), active.end()), active.end());
@@ -121,7 +118,7 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
       [self, context](segment_report& r) {
         auto& st = self->state;
         if (r.next_due != never) schedule(st, r.segment, std::max(r.window + 1, context->window_of(r.next_due)));
-        for (auto m : r.messaged) wake_next_window(st, *context, m, r.window);
+        for (const auto& b : r.bookings) book(st, *context, b);
         st.report.arrivals.insert(st.report.arrivals.end(), r.arrivals.begin(), r.arrivals.end());
         st.vehicles_total += r.vehicles - st.vehicles[r.segment];
         st.vehicles[r.segment] = r.vehicles;

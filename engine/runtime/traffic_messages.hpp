@@ -50,11 +50,12 @@ struct space_update {
   segment_id from = no_segment;
   std::int32_t free = 0;
   bool near_full = false;  // false: plenty of room, send freely
+  bool eager = false;      // its head is held: wake it in the next window when sending to it
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, space_update& x) {
-  return f(caf::meta::type_name("space_update"), x.window, x.from, x.free, x.near_full);
+  return f(caf::meta::type_name("space_update"), x.window, x.from, x.free, x.near_full, x.eager);
 }
 
 enum class control_kind : std::uint8_t { close, reopen, capacity_factor };
@@ -95,12 +96,23 @@ typename Inspector::result_type inspect(Inspector& f, trip_record& x) {
   return f(caf::meta::type_name("trip_record"), x.vehicle, x.departure, x.arrival, x.freeflow);
 }
 
+// A segment that must run in `window` (or earlier, if already booked earlier).
+struct booking {
+  segment_id segment = no_segment;
+  window_index window = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, booking& x) {
+  return f(caf::meta::type_name("booking"), x.segment, x.window);
+}
+
 // What a segment tells its shard after each window it ran.
 struct segment_report {
   window_index window = 0;
   segment_id segment = no_segment;
   sim_time next_due = never;              // next time it must run without a new message
-  std::vector<segment_id> messaged;       // segments it sent something to in this window
+  std::vector<booking> bookings;          // segments it sent something to, and when they must run
   std::vector<trip_record> arrivals;
   std::int32_t vehicles = 0;              // on the segment after the window
   std::int32_t taken_in = 0;              // vehicles applied from handoffs in this window
@@ -113,7 +125,7 @@ struct segment_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, segment_report& x) {
-  return f(caf::meta::type_name("segment_report"), x.window, x.segment, x.next_due, x.messaged, x.arrivals,
+  return f(caf::meta::type_name("segment_report"), x.window, x.segment, x.next_due, x.bookings, x.arrivals,
            x.vehicles, x.taken_in, x.handed_out, x.forced, x.reroutes, x.travel_estimate, x.vehicle_ids);
 }
 
@@ -161,13 +173,13 @@ struct window_order {
   window_index window = 0;
   sim_time start = 0;
   sim_time end = 0;
-  std::vector<segment_id> wakes;
+  std::vector<booking> bookings;  // for this shard's segments, this window or later
   std::vector<segment_control> controls;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, window_order& x) {
-  return f(caf::meta::type_name("window_order"), x.window, x.start, x.end, x.wakes, x.controls);
+  return f(caf::meta::type_name("window_order"), x.window, x.start, x.end, x.bookings, x.controls);
 }
 
 // Shard -> coordinator: the window is done on this shard.
@@ -175,7 +187,7 @@ struct shard_report {
   std::uint32_t shard = 0;
   window_index window = 0;
   window_index next_window = no_window;    // earliest window this shard has work in
-  std::vector<segment_id> remote_wakes;    // segments of other shards messaged in this window
+  std::vector<booking> remote_bookings;    // for segments of other shards
   std::vector<trip_record> arrivals;
   std::int64_t departed = 0;               // vehicles that entered the network in this window
   std::int64_t departure_time_sum = 0;     // of those vehicles, in ms (for en-route hours)
@@ -191,7 +203,7 @@ struct shard_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_report& x) {
-  return f(caf::meta::type_name("shard_report"), x.shard, x.window, x.next_window, x.remote_wakes, x.arrivals, x.departed, x.departure_time_sum,
+  return f(caf::meta::type_name("shard_report"), x.shard, x.window, x.next_window, x.remote_bookings, x.arrivals, x.departed, x.departure_time_sum,
            x.unroutable, x.vehicles_on_segments, x.handed_out, x.taken_in, x.forced, x.reroutes, x.activations,
            x.vehicle_ids);
 }
@@ -208,6 +220,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(citytwin, (citytwin::segment_report))
   CAF_ADD_TYPE_ID(citytwin, (citytwin::segment_snapshot))
   CAF_ADD_TYPE_ID(citytwin, (citytwin::detector_observation))
+  CAF_ADD_TYPE_ID(citytwin, (citytwin::booking))
   CAF_ADD_TYPE_ID(citytwin, (citytwin::window_order))
   CAF_ADD_TYPE_ID(citytwin, (citytwin::shard_report))
   CAF_ADD_TYPE_ID(citytwin, (std::vector<citytwin::sim_time>))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs CityTwin's build dependencies from Debian 12 packages and builds it into build/.
+# Usage: deploy/setup.sh [--bench]   (--bench also installs SUMO for bench/run_berlin_benchmark.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  g++ cmake make ccache pkg-config python3
+  libcaf-dev                      # actors (core + io)
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev
+)
+if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || echo "warning: apt-get update failed; trying the install with the current package lists"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j "$jobs"

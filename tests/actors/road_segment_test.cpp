@@ -1,0 +1,140 @@
+#include "actors/road_segment.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/toy_city.hpp"
+
+namespace citytwin {
+
+namespace {
+
+// 0 -> 1 (100 m at 10 m/s, 1800 veh/h) -> 2 (a short segment: 15 m, 2 vehicles of storage).
+city_graph corridor() {
+  return testing::make_city(3, {{0, 1, 100, 10, 1800}, {1, 2, 15, 10, 1800}}, {});
+}
+
+vehicle make_vehicle(std::uint32_t id, sim_time entered) {
+  vehicle v;
+  v.id = id;
+  v.destination = 2;
+  v.entered = entered;
+  v.route = {0, 1};
+  return v;
+}
+
+struct fixture {
+  city_graph graph = corridor();
+  router routes{graph};
+  travel_times times = freeflow_times(graph);
+  road_segment segment{graph.segments[0], initial_downstream(graph, 0, ms_per_second), announce_margin(graph, 0, ms_per_second),
+                       segment_model_options{30 * ms_per_second}};
+  advance_result out;
+
+  void run(window_index w) {
+    out.clear();
+    segment.advance(w, w * ms_per_second, (w + 1) * ms_per_second, routes, times, out);
+  }
+};
+
+}  // namespace
+
+TEST(road_segment, a_vehicle_leaves_after_its_free_flow_time) {
+  fixture f;
+  f.segment.accept(make_vehicle(1, 500));
+  f.run(0);
+  EXPECT_TRUE(f.out.handoffs.empty());
+  EXPECT_EQ(f.out.next_due, 10'500);
+  f.run(10);
+  ASSERT_EQ(f.out.handoffs.size(), 1u);
+  EXPECT_EQ(f.out.handoffs[0].to, 1u);
+  EXPECT_EQ(f.out.handoffs[0].v.entered, 10'500);
+  EXPECT_EQ(f.out.handoffs[0].v.route_index, 1u);
+}
+
+TEST(road_segment, flow_capacity_spaces_exits_by_the_headway) {
+  fixture f;
+  f.segment.accept(make_vehicle(1, 0));
+  f.segment.accept(make_vehicle(2, 0));
+  f.run(10);
+  ASSERT_EQ(f.out.handoffs.size(), 1u);
+  EXPECT_EQ(f.out.next_due, 12'000);  // 1800 veh/h: one every 2 s
+  f.run(12);
+  ASSERT_EQ(f.out.handoffs.size(), 1u);
+  EXPECT_EQ(f.out.handoffs[0].v.entered, 12'000);
+}
+
+TEST(road_segment, waits_for_room_downstream_then_the_stuck_rule_moves_it) {
+  fixture f;
+  // The short segment says it is full.
+  f.segment.apply_space_update({0, 1, 0, true});
+  f.segment.accept(make_vehicle(1, 0));
+  f.run(10);
+  EXPECT_TRUE(f.out.handoffs.empty());
+  EXPECT_EQ(f.out.next_due, 40'000);  // blocked since 10 s, stuck time 30 s
+  f.segment.apply_space_update({35, 1, 1, true});  // room again
+  f.run(36);
+  ASSERT_EQ(f.out.handoffs.size(), 1u);
+  EXPECT_EQ(f.out.forced, 0);
+  f.segment.apply_space_update({40, 1, 0, true});
+  f.segment.accept(make_vehicle(2, 40'000));
+  f.run(50);
+  EXPECT_TRUE(f.out.handoffs.empty());
+  f.run(80);  // 30 s after it first found no room
+  ASSERT_EQ(f.out.handoffs.size(), 1u);
+  EXPECT_EQ(f.out.forced, 1);
+}
+
+TEST(road_segment, counts_what_it_sent_but_the_sender_had_not_seen) {
+  fixture f;
+  f.segment.apply_space_update({0, 1, 2, true});
+  f.segment.accept(make_vehicle(1, 0));
+  f.run(10);
+  ASSERT_EQ(f.out.handoffs.size(), 1u);
+  // The downstream's update from window 10 was made before our vehicle reached it.
+  f.segment.apply_space_update({10, 1, 1, true});
+  f.segment.accept(make_vehicle(2, 10'000));
+  f.run(20);
+  EXPECT_TRUE(f.out.handoffs.empty()) << "room 1 minus the unseen vehicle leaves none";
+}
+
+TEST(road_segment, announces_room_only_when_upstream_must_hear) {
+  auto g = corridor();
+  road_segment shorty(g.segments[1], initial_downstream(g, 1, ms_per_second), announce_margin(g, 1, ms_per_second));
+  // Storage 2, margin 2: it starts near full; an unchanged state is not re-announced.
+  EXPECT_FALSE(shorty.take_announcement(0));
+  vehicle v = make_vehicle(1, 0);
+  v.route_index = 1;
+  shorty.accept(v);
+  auto a = shorty.take_announcement(1);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->free, 1);
+  EXPECT_TRUE(a->near_full);
+}
+
+TEST(road_segment, blocked_exit_holds_vehicles_until_capacity_returns) {
+  fixture f;
+  f.segment.set_capacity_factor(0);
+  f.segment.accept(make_vehicle(1, 0));
+  f.run(20);
+  EXPECT_TRUE(f.out.handoffs.empty());
+  EXPECT_EQ(f.out.next_due, never);
+  f.segment.set_capacity_factor(1);
+  f.run(21);
+  EXPECT_EQ(f.out.handoffs.size(), 1u);
+}
+
+TEST(road_segment, snapshot_reports_twin_state) {
+  fixture f;
+  f.segment.accept(make_vehicle(1, 0));
+  f.segment.accept(make_vehicle(2, 0));
+  auto s = f.segment.snapshot(10'000);
+  EXPECT_EQ(s.vehicles, 2);
+  EXPECT_EQ(s.queued, 2);
+  EXPECT_EQ(s.inflow, 2);
+  EXPECT_NEAR(s.density_veh_per_km, 20, 1e-9);
+  f.segment.set_closed(true);
+  EXPECT_TRUE(f.segment.snapshot(0).closed);
+  EXPECT_EQ(f.segment.travel_estimate(), never);
+}
+
+}  // namespace citytwin

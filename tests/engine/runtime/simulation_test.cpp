@@ -1,0 +1,165 @@
+#include "engine/runtime/simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "engine/import/city_loader.hpp"
+#include "engine/report/kpi_report.hpp"
+#include "tests/support/toy_city.hpp"
+
+namespace citytwin {
+
+namespace {
+
+simulation_result simulate(const city_graph& g, simulation_options o) {
+  auto plan = generate_trips(g, {o.seed, o.demand_scale, o.duration, o.synthetic_trips_per_hour});
+  return run_simulation(g, plan, o);
+}
+
+std::string report_text(const city_graph& g, const simulation_result& r, const simulation_options& o) {
+  auto report = build_report(g, r, o, run_info{});
+  return report["kpi"].dump() + report["segments"].dump();
+}
+
+}  // namespace
+
+// A 1800 veh/h bottleneck fed at 2700 veh/h for 30 minutes: a point queue (D/D/1) grows at
+// 0.25 veh/s to 450 vehicles, then drains in 900 s; total delay is 1/2 * 450 * 2700 s.
+TEST(simulation, bottleneck_delay_and_queue_match_point_queue_theory) {
+  auto g = testing::make_city(4,
+                              {{0, 1, 100, 10, 10'000, 3},      // feeder
+                               {1, 2, 3'000, 15, 1'800, 3},     // bottleneck: 200 s, storage 1200
+                               {2, 3, 100, 10, 10'000, 3}},     // exit
+                              {{0, 3, 2'700}});
+  simulation_options o;
+  o.duration = 30 * 60 * ms_per_second;
+  o.clear = true;
+  auto r = simulate(g, o);
+  ASSERT_EQ(r.arrived, 1'350);
+  sim_time delay = 0;
+  for (const auto& t : r.trips) delay += t.arrival - t.departure - t.freeflow;
+  const double expected_delay_s = 0.5 * 450 * 2'700;
+  EXPECT_NEAR(to_seconds(delay), expected_delay_s, 0.02 * expected_delay_s);
+  EXPECT_NEAR(r.segments[1].max_queue, 450, 0.02 * 450);
+  EXPECT_EQ(r.segments[0].max_queue, 0);
+}
+
+TEST(simulation, conserves_vehicles_in_every_window) {
+  auto city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/Berlin-Friedrichshain");
+  simulation_options o;
+  o.duration = 20 * 60 * ms_per_second;
+  o.clear = true;
+  o.threads = 2;
+  o.check_invariants = true;
+  std::int64_t windows = 0;
+  o.on_window = [&](const window_check& c) {
+    ++windows;
+    EXPECT_EQ(c.departed, c.arrived + c.on_segments + c.in_flight) << "window " << c.window;
+    EXPECT_GE(c.on_segments, 0);
+    EXPECT_GE(c.in_flight, 0);
+    EXPECT_EQ(c.duplicate_vehicles, 0) << "window " << c.window;
+  };
+  auto r = simulate(city.graph, o);
+  EXPECT_GT(windows, 1'000);
+  EXPECT_GT(r.departed, 3'000);
+  EXPECT_EQ(r.arrived + r.en_route, r.departed);
+  std::set<std::uint32_t> ids;
+  for (const auto& t : r.trips) EXPECT_TRUE(ids.insert(t.vehicle).second) << "vehicle " << t.vehicle << " arrived twice";
+}
+
+// 0 -> 1 -> 2 -> 3; segment 1 is short (storage 13). Its exit is blocked from 10 to 25 minutes.
+TEST(simulation, a_blocked_segment_fills_then_spills_back_and_drains_on_reopening) {
+  auto g = testing::make_city(4, {{0, 1, 500, 10, 1'800}, {1, 2, 100, 10, 1'800}, {2, 3, 100, 10, 1'800}}, {{0, 3, 600}});
+  simulation_options o;
+  o.duration = ms_per_hour;
+  o.clear = true;
+  o.model.stuck_time = ms_per_hour;  // no stuck-rule moves while the exit is blocked
+  o.controls = {{10 * 60 * ms_per_second, 1, control_kind::capacity_factor, 0},
+                {25 * 60 * ms_per_second, 1, control_kind::capacity_factor, 1}};
+  std::int32_t blocked_storage = 13;  // 100 m x 1 lane / 7.5 m
+  auto r = simulate(g, o);
+  EXPECT_EQ(r.arrived, r.departed);
+  EXPECT_EQ(r.en_route, 0);
+  // The blocked segment filled to its storage (a window's inflow may overshoot by one)...
+  EXPECT_GE(r.segments[1].max_queue, blocked_storage - 1);
+  EXPECT_LE(r.segments[1].max_queue, blocked_storage + 1);
+  // ...and the queue spilled back onto the upstream segment: 15 minutes at 600 veh/h is 150 vehicles.
+  EXPECT_GT(r.segments[0].max_queue, 100);
+  EXPECT_EQ(r.forced_moves, 0);
+  // Stopping at 20 minutes shows the spillback state itself.
+  o.duration = 20 * 60 * ms_per_second;
+  o.clear = false;
+  auto mid = simulate(g, o);
+  EXPECT_NEAR(mid.segments[1].vehicles, blocked_storage, 1);
+  EXPECT_GT(mid.segments[0].vehicles, 50);
+}
+
+// Vehicles head for 9 -> 0 -> 1 -> 3; at 10 minutes 0 -> 1 closes. Those on the feeder must detour by 2.
+TEST(simulation, vehicles_reroute_around_a_segment_closed_mid_run) {
+  auto g = testing::make_city(10,
+                              {{9, 0, 1'000, 10, 3'600},   // 0: feeder, 100 s
+                               {0, 1, 200, 10, 3'600},     // 1: short way (closed later)
+                               {1, 3, 200, 10, 3'600},     // 2
+                               {0, 2, 600, 10, 3'600},     // 3: detour
+                               {2, 3, 600, 10, 3'600}},    // 4
+                              {{9, 3, 720}});
+  simulation_options o;
+  o.duration = 30 * 60 * ms_per_second;
+  o.clear = true;
+  const sim_time closure = 10 * 60 * ms_per_second;
+  o.controls = {{closure, 1, control_kind::close, 0}};
+  auto r = simulate(g, o);
+  EXPECT_EQ(r.arrived, r.departed);
+  EXPECT_GT(r.reroutes, 0) << "vehicles already on the feeder must change route";
+  // Before the closure about 120 vehicles departed; those still 100 s away reroute.
+  EXPECT_LE(r.segments[1].inflow, 125);
+  EXPECT_GE(r.segments[3].inflow, 240);
+  EXPECT_EQ(r.segments[1].inflow + r.segments[3].inflow, r.arrived);
+}
+
+TEST(simulation, report_is_identical_for_1_2_and_4_threads_on_sioux_falls) {
+  auto city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/SiouxFalls");
+  simulation_options o;
+  o.duration = 20 * 60 * ms_per_second;
+  o.demand_scale = 0.1;
+  o.seed = 7;
+  std::string reference;
+  for (std::uint32_t threads : {1u, 2u, 4u, 4u, 1u}) {
+    o.threads = threads;
+    auto text = report_text(city.graph, simulate(city.graph, o), o);
+    if (reference.empty()) reference = text;
+    EXPECT_EQ(text, reference) << threads << " threads";
+  }
+  EXPECT_NE(reference.find("\"departed\""), std::string::npos);
+}
+
+TEST(simulation, report_is_identical_for_1_2_and_4_threads_on_an_osm_town) {
+  auto city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/osm/monaco.osm.pbf");
+  simulation_options o;
+  o.duration = 15 * 60 * ms_per_second;
+  o.synthetic_trips_per_hour = 4'000;
+  o.seed = 3;
+  std::string reference;
+  for (std::uint32_t threads : {1u, 2u, 4u, 2u}) {
+    o.threads = threads;
+    auto r = simulate(city.graph, o);
+    EXPECT_GT(r.departed, 500);
+    auto text = report_text(city.graph, r, o);
+    if (reference.empty()) reference = text;
+    EXPECT_EQ(text, reference) << threads << " threads";
+  }
+}
+
+TEST(simulation, different_seeds_give_different_runs) {
+  auto city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/Berlin-Friedrichshain");
+  simulation_options o;
+  o.duration = 10 * 60 * ms_per_second;
+  o.seed = 1;
+  auto a = report_text(city.graph, simulate(city.graph, o), o);
+  o.seed = 2;
+  auto b = report_text(city.graph, simulate(city.graph, o), o);
+  EXPECT_NE(a, b);
+}
+
+}  // namespace citytwin
