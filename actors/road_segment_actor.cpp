@@ -16,6 +16,7 @@ struct entering {
 
 // Vehicles handed over before `window`, in canonical order: time, sender, vehicle id.
 std::int32_t apply_handoffs(road_segment_actor_state& st, window_index window) {
+  if (st.pending_handoffs.empty()) return 0;
   std::vector<entering> batch;
   auto ready = [&](const vehicle_handoff& h) { return h.window < window; };
   for (auto& h : st.pending_handoffs)
@@ -30,8 +31,10 @@ std::int32_t apply_handoffs(road_segment_actor_state& st, window_index window) {
 }
 
 void apply_space_updates(road_segment_actor_state& st, window_index window) {
+  if (st.pending_space.empty()) return;
   auto ready = [&](const space_update& u) { return u.window < window; };
-  std::stable_sort(st.pending_space.begin(), st.pending_space.end(),
+  if (st.pending_space.size() > 1)
+    std::stable_sort(st.pending_space.begin(), st.pending_space.end(),
                    [](const space_update& a, const space_update& b) { return a.window < b.window; });
   for (const auto& u : st.pending_space)
     if (ready(u)) st.model->apply_space_update(u);

@@ -4,11 +4,13 @@
 #include <functional>
 #include <queue>
 
+#include "engine/routing/radix_heap.hpp"
+
 namespace citytwin {
 
 namespace {
 constexpr node_index no_node = UINT32_MAX;
-constexpr sim_time max_distance = sim_time{1} << 32;  // about 50 days: anything longer is unreachable
+constexpr sim_time max_distance = UINT32_MAX;  // about 50 days: anything longer is unreachable
 }
 
 travel_times freeflow_times(const city_graph& graph) {
@@ -31,15 +33,13 @@ void router::search(node_index origin, node_index stop_at, const travel_times& t
   tree.origin = origin;
   tree.parent.assign(node_count, no_segment);
   tree.distance.assign(node_count, never);
-  // Heap entries pack (distance, node) into one integer: the order is the same, comparisons are cheap.
-  std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> frontier;
+  thread_local radix_heap<node_index> frontier;
+  frontier.clear();
   tree.distance[origin] = 0;
-  frontier.push(origin);
+  frontier.push(0, origin);
   while (!frontier.empty()) {
-    const auto entry = frontier.top();
-    frontier.pop();
-    const auto u = static_cast<node_index>(entry & 0xffffffffu);
-    const auto d = static_cast<sim_time>(entry >> 32);
+    const auto [key, u] = frontier.pop();
+    const auto d = static_cast<sim_time>(key);
     if (d != tree.distance[u]) continue;  // stale heap entry
     if (u == stop_at) return;
     if (u != origin && !expandable_[u]) continue;
@@ -52,7 +52,7 @@ void router::search(node_index origin, node_index stop_at, const travel_times& t
       if (nd < tree.distance[v] && nd < max_distance) {
         tree.distance[v] = nd;
         tree.parent[v] = s;
-        frontier.push((static_cast<std::uint64_t>(nd) << 32) | v);
+        frontier.push(static_cast<radix_heap<node_index>::key_type>(nd), v);
       }
     }
   }

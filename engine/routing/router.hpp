@@ -1,6 +1,7 @@
 #pragma once
-// Least-travel-time routes on the city graph (Dijkstra with a binary heap).
-// Ties are broken by node index, so a route depends only on the graph and the travel times.
+// Least-travel-time routes on the city graph (Dijkstra with a radix heap).
+// Equal-cost ties are broken by a fixed processing order, so a route depends only on the graph
+// and the travel times.
 
 #include <cstdint>
 #include <memory>

@@ -6,20 +6,8 @@ namespace citytwin {
 
 namespace {
 
-void schedule(shard_actor_state& st, segment_id s, window_index w) {
-  if (st.scheduled[s] <= w) return;
-  st.scheduled[s] = w;
-  st.calendar.push({w, s});
-}
-
-window_index earliest_booked(shard_actor_state& st) {
-  while (!st.calendar.empty() && st.scheduled[st.calendar.top().second] != st.calendar.top().first)
-    st.calendar.pop();  // superseded by an earlier booking or already run
-  return st.calendar.empty() ? no_window : st.calendar.top().first;
-}
-
 void book(shard_actor_state& st, const simulation_context& ctx, const booking& b) {
-  if (ctx.shard_of[b.segment] == st.index) schedule(st, b.segment, b.window);
+  if (ctx.shard_of[b.segment] == st.index) st.calendar->book(b.segment, b.window);
   else st.report.remote_bookings.push_back(b);
 }
 
@@ -62,14 +50,16 @@ void release_departures(shard_actor_type* self, const simulation_context& ctx, c
     ++st.report.handed_out;
   }
   for (auto& [first, handoff] : outgoing) {
+    // Like any handoff to a segment with room: it counts the vehicles when the first is due at its exit.
+    sim_time due = handoff.vehicles.front().entered + freeflow_ms(ctx.graph.segments[first]);
     self->send(ctx.segment_actors[first], std::move(handoff));
-    book(st, ctx, {first, order.window + 1});
+    book(st, ctx, {first, std::max(order.window + 1, ctx.window_of(due))});
   }
 }
 
 void finish_window(shard_actor_type* self) {
   auto& st = self->state;
-  st.report.next_window = earliest_booked(st);
+  st.report.next_window = st.calendar->earliest();
   st.report.vehicles_on_segments = st.vehicles_total;
   if (!st.vehicle_ids.empty() || !st.report.vehicle_ids.empty()) {
     for (const auto& [segment, ids] : st.vehicle_ids) st.report.vehicle_ids.insert(st.report.vehicle_ids.end(), ids.begin(), ids.end());
@@ -87,7 +77,7 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
   st.owned = std::move(owned);
   st.departures = std::move(departures);
   const auto n = context->graph.segments.size();
-  st.scheduled.assign(n, no_window);
+  st.calendar.emplace(n);
   st.estimates.assign(n, 0);
   st.vehicles.assign(n, 0);
   for (auto s : st.owned) st.estimates[s] = freeflow_ms(context->graph.segments[s]);
@@ -98,15 +88,12 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
         st.report.shard = st.index;
         st.report.window = order.window;
         std::vector<segment_id> active;
-        for (const auto& b : order.bookings) schedule(st, b.segment, b.window);
-        while (earliest_booked(st) <= order.window) {
-          active.push_back(st.calendar.top().second);
-          st.calendar.pop();
-        }
+        for (const auto& b : order.bookings) st.calendar->book(b.segment, b.window);
+        st.calendar->take_due(order.window, active);
         for (const auto& c : order.controls) active.push_back(c.segment);
         std::sort(active.begin(), active.end());
         active.erase(std::unique(active.begin(), active.end()), active.end());
-        for (auto s : active) st.scheduled[s] = no_window;
+        for (auto s : active) st.calendar->cancel(s);
         // Controls first: a segment applies them before moving vehicles in this window.
         for (const auto& c : order.controls) self->send(context->segment_actors[c.segment], c);
         release_departures(self, *context, order);
@@ -117,7 +104,7 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
       },
       [self, context](segment_report& r) {
         auto& st = self->state;
-        if (r.next_due != never) schedule(st, r.segment, std::max(r.window + 1, context->window_of(r.next_due)));
+        if (r.next_due != never) st.calendar->book(r.segment, std::max(r.window + 1, context->window_of(r.next_due)));
         for (const auto& b : r.bookings) book(st, *context, b);
         st.report.arrivals.insert(st.report.arrivals.end(), r.arrivals.begin(), r.arrivals.end());
         st.vehicles_total += r.vehicles - st.vehicles[r.segment];

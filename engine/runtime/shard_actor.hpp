@@ -5,10 +5,11 @@
 
 #include <caf/all.hpp>
 #include <map>
-#include <queue>
+#include <optional>
 
 #include "engine/demand/trip_generator.hpp"
 #include "engine/runtime/simulation_context.hpp"
+#include "engine/runtime/wake_calendar.hpp"
 
 namespace citytwin {
 
@@ -19,9 +20,7 @@ struct shard_actor_state {
   std::vector<trip> departures;  // sorted by departure time
   std::size_t next_departure = 0;
 
-  using calendar_entry = std::pair<window_index, segment_id>;
-  std::priority_queue<calendar_entry, std::vector<calendar_entry>, std::greater<>> calendar;
-  std::vector<window_index> scheduled;  // by segment id: earliest window it is booked for
+  std::optional<wake_calendar> calendar;
 
   std::map<node_index, std::pair<std::uint64_t, shortest_path_tree>> trees;  // origin -> (times serial, tree)
   std::vector<sim_time> estimates;      // by segment id, owned entries only
