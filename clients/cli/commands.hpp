@@ -9,5 +9,6 @@ namespace citytwin {
 std::string default_city_path();
 
 void add_simulate_command(CLI::App& app);
+void add_assign_command(CLI::App& app);
 
 }  // namespace citytwin

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   CLI::App app{"CityTwin: a live, city-scale digital twin engine"};
   app.require_subcommand(1);
   citytwin::add_simulate_command(app);
+  citytwin::add_assign_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -78,6 +78,18 @@ loaded_city load_manifest(const fs::path& dir, const unit_overrides& overrides) 
     number("trips_per_hour_factor", units.trips_per_hour_factor);
   }
   apply(overrides, units);
+  if (m.contains("cost_weights")) {
+    const auto& w = m["cost_weights"];
+    auto weight = [&](const char* key, double& target) {
+      if (!w.contains(key)) return;
+      if (!w[key].is_number() || w[key].get<double>() < 0)
+        throw import_error(manifest_path, "cost_weights", key, "must be a number >= 0");
+      target = w[key].get<double>();
+    };
+    weight("toll_per_unit", city.weights.toll_per_unit);
+    weight("distance_per_unit", city.weights.distance_per_unit);
+  }
+  city.units = units;
   city.graph = import_tntp(files, units, m.value("name", dir.filename().string()));
   city.source = files.network;
   city.units_note = describe(units);
@@ -105,6 +117,7 @@ loaded_city load_city(const std::string& path, const unit_overrides& overrides) 
     if (fs::exists(stem + "_node.tntp")) files.nodes = stem + "_node.tntp";
     tntp_units units;
     apply(overrides, units);
+    city.units = units;
     city.graph = import_tntp(files, units, fs::path(stem).filename().string());
     city.units_note = describe(units) + " (TNTP defaults or --time-unit/--length-unit; the file states none)";
     return city;

@@ -19,10 +19,18 @@ struct unit_overrides {
   std::optional<double> trips_per_hour_factor;
 };
 
+// Generalized cost weights a network states (TNTP README), in its own time units.
+struct cost_weights {
+  double toll_per_unit = 0;      // time units per toll unit
+  double distance_per_unit = 0;  // time units per length unit
+};
+
 struct loaded_city {
   city_graph graph;
   std::string source;      // what was read, for the report
   std::string units_note;  // how the source's units were read
+  tntp_units units;        // the reading used (TNTP); assignment reports in these units
+  cost_weights weights;
 };
 
 // Throws import_error naming the file and reason.

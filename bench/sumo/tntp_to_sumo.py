@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Convert a CityTwin TNTP city (directory with city.json) and a trip list to SUMO input.
+
+Writes <out>/net.net.xml (via netconvert from plain XML) and <out>/trips.xml, so SUMO runs on the
+same network and the very same trips as `citytwin simulate --write-trips`.
+
+Choices, so the two simulators see the same roads:
+- every TNTP link becomes one SUMO edge with the TNTP length (attribute `length`), speed
+  length / free-flow time (units from city.json), and lanes = max(1, round(capacity / 1800)),
+  the rule CityTwin uses for storage;
+- zones must not be passed through: each zone becomes two SUMO nodes, one that only sends
+  (its outgoing connectors) and one that only receives (its incoming connectors);
+- zero-length connectors become 1 m edges at 50 m/s with 4 lanes (effectively unlimited);
+- a trip leaves by its zone's first outgoing connector and ends on its destination's first
+  incoming connector, so SUMO routes between the same zones.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+
+CONNECTOR_CAPACITY = 99999
+CAPACITY_PER_LANE = 1800
+
+
+def fail(path, line, reason):
+    sys.exit(f"error: {path}, line {line}: {reason}")
+
+
+def read_links(path):
+    """TNTP link rows after <END OF METADATA>: (row, from, to, capacity, length, fft), duplicates dropped."""
+    links, seen, started, row = [], set(), False, 0
+    zones = first_thru = None
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            if not started:
+                if line.startswith("<NUMBER OF ZONES>"):
+                    zones = int(line.split(">")[1])
+                if line.startswith("<FIRST THRU NODE>"):
+                    first_thru = int(line.split(">")[1])
+                if "<END OF METADATA>" in line:
+                    started = True
+                continue
+            fields = line.replace(";", " ").split()
+            if not fields or fields[0].startswith("~"):
+                continue
+            if len(fields) < 5:
+                fail(path, number, "a link row needs at least 5 values")
+            try:
+                a, b = int(fields[0]), int(fields[1])
+                cap, length, fft = float(fields[2]), float(fields[3]), float(fields[4])
+            except ValueError as e:
+                fail(path, number, str(e))
+            row += 1
+            if (a, b) in seen:
+                continue
+            seen.add((a, b))
+            links.append((row, a, b, cap, length, fft))
+    if zones is None:
+        fail(path, 1, "missing <NUMBER OF ZONES>")
+    return links, zones, first_thru or 1
+
+
+def read_coordinates(path):
+    xy = {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            fields = line.replace(";", " ").split()
+            if not fields or not fields[0].isdigit():
+                continue
+            try:
+                xy[int(fields[0])] = (float(fields[1]), float(fields[2]))
+            except (ValueError, IndexError):
+                fail(path, number, "expected 'node x y'")
+    return xy
+
+
+def node_id(n, zones, role):
+    """Zones split into a sending and a receiving node; street nodes keep their number."""
+    return f"{n}{role}" if n <= zones else str(n)
+
+
+def write_network(city_dir, out_dir):
+    manifest = json.load(open(os.path.join(city_dir, "city.json")))
+    units = manifest.get("units", {})
+    seconds_per_unit = units.get("seconds_per_time_unit", 60)
+    metres_per_unit = units.get("metres_per_length_unit", 1609.344)
+    links, zones, _ = read_links(os.path.join(city_dir, manifest["network"]))
+    xy = read_coordinates(os.path.join(city_dir, manifest["nodes"]))
+    # Coordinates come in arbitrary units: scale them so straight-line distances match link lengths.
+    ratios = [l * metres_per_unit / math.dist(xy[a], xy[b]) for _, a, b, c, l, _ in links
+              if l > 0 and math.dist(xy[a], xy[b]) > 0]
+    scale = statistics.median(ratios)
+    nodes = os.path.join(out_dir, "net.nod.xml")
+    edges = os.path.join(out_dir, "net.edg.xml")
+    with open(nodes, "w") as f:
+        f.write("<nodes>\n")
+        for n, (x, y) in sorted(xy.items()):
+            roles = ["_o", "_d"] if n <= zones else [""]
+            for role in roles:
+                offset = 1.0 if role == "_d" else 0.0  # keep the two halves of a zone apart
+                f.write(f'  <node id="{n}{role}" x="{x * scale + offset:.2f}" y="{y * scale:.2f}"/>\n')
+        f.write("</nodes>\n")
+    first_out, first_in = {}, {}
+    with open(edges, "w") as f:
+        f.write("<edges>\n")
+        for row, a, b, cap, length, fft in links:
+            eid = f"{a}_{b}"
+            if a <= zones:
+                first_out.setdefault(a, eid)
+            if b <= zones:
+                first_in.setdefault(b, eid)
+            src, dst = node_id(a, zones, "_o"), node_id(b, zones, "_d")
+            length_m = length * metres_per_unit
+            if cap >= CONNECTOR_CAPACITY or length_m <= 0:
+                lanes, speed, length_m = 4, 50.0, max(length_m, 1.0)
+            else:
+                lanes = max(1, round(cap / CAPACITY_PER_LANE))
+                seconds = fft * seconds_per_unit
+                speed = length_m / seconds if seconds > 0 else 50.0
+            f.write(f'  <edge id="{eid}" from="{src}" to="{dst}" numLanes="{lanes}" '
+                    f'speed="{max(speed, 0.5):.3f}" length="{max(length_m, 1.0):.2f}"/>\n')
+        f.write("</edges>\n")
+    net = os.path.join(out_dir, "net.net.xml")
+    subprocess.run(["netconvert", "--node-files", nodes, "--edge-files", edges, "-o", net,
+                    "--junctions.join", "false", "--geometry.remove", "false", "--no-turnarounds", "false",
+                    "--no-warnings", "true", "--no-internal-links", "true"], check=True)
+    return first_out, first_in
+
+
+def write_trips(trips_csv, first_out, first_in, out_dir):
+    path = os.path.join(out_dir, "trips.xml")
+    count = 0
+    with open(trips_csv) as f, open(path, "w") as out:
+        out.write("<routes>\n")
+        for number, row in enumerate(csv.DictReader(f), 2):
+            try:
+                o, d, depart = int(row["origin"]), int(row["destination"]), float(row["depart_s"])
+            except (KeyError, ValueError) as e:
+                fail(trips_csv, number, f"expected id,origin,destination,depart_s ({e})")
+            if o not in first_out or d not in first_in:
+                fail(trips_csv, number, f"zone {o} or {d} has no connector")
+            out.write(f'  <trip id="{row["id"]}" depart="{depart:.3f}" from="{first_out[o]}" to="{first_in[d]}"/>\n')
+            count += 1
+        out.write("</routes>\n")
+    return count
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--city", required=True, help="CityTwin TNTP city directory (with city.json)")
+    parser.add_argument("--trips", required=True, help="trip list written by citytwin simulate --write-trips")
+    parser.add_argument("--out", required=True, help="output directory")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    first_out, first_in = write_network(args.city, args.out)
+    print(f"wrote {write_trips(args.trips, first_out, first_in, args.out)} trips to {args.out}/trips.xml")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+#include "engine/assignment/user_equilibrium.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <queue>
+#include <thread>
+
+namespace citytwin {
+
+namespace {
+
+constexpr double unreachable = std::numeric_limits<double>::infinity();
+// Origins are split into this many fixed batches whatever the thread count, and batch results
+// are added in batch order: the sums, and so the solution, never depend on the threads.
+constexpr std::size_t origin_batches = 64;
+constexpr int line_search_steps = 64;
+
+struct origin_demand {
+  node_index origin;
+  std::vector<std::pair<node_index, double>> destinations;
+};
+
+std::vector<origin_demand> group_by_origin(const city_graph& g, std::uint64_t& intrazonal) {
+  std::vector<origin_demand> out;
+  std::vector<std::int64_t> slot(g.nodes.size(), -1);
+  for (const auto& d : g.demand) {
+    if (d.vehicles_per_hour <= 0) continue;
+    if (d.origin == d.destination) {
+      ++intrazonal;
+      continue;
+    }
+    if (slot[d.origin] < 0) {
+      slot[d.origin] = static_cast<std::int64_t>(out.size());
+      out.push_back({d.origin, {}});
+    }
+    out[slot[d.origin]].destinations.push_back({d.destination, d.vehicles_per_hour});
+  }
+  std::sort(out.begin(), out.end(), [](const origin_demand& a, const origin_demand& b) { return a.origin < b.origin; });
+  return out;
+}
+
+// Per-thread scratch for one shortest-path tree.
+struct tree_scratch {
+  std::vector<double> distance;
+  std::vector<segment_id> parent;
+  std::vector<node_index> settled;  // in settling order
+  std::vector<double> node_load;
+};
+
+// Loads one origin's demand on its shortest paths; returns the shortest-path travel time (SPTT) share.
+double load_origin(const city_graph& g, const std::vector<double>& times, const origin_demand& od, tree_scratch& s,
+                   std::vector<double>& flows, std::uint64_t& unroutable) {
+  const auto n = g.nodes.size();
+  s.distance.assign(n, unreachable);
+  s.parent.assign(n, no_segment);
+  s.node_load.assign(n, 0);
+  s.settled.clear();
+  using entry = std::pair<double, node_index>;
+  std::priority_queue<entry, std::vector<entry>, std::greater<>> frontier;
+  s.distance[od.origin] = 0;
+  frontier.push({0, od.origin});
+  while (!frontier.empty()) {
+    auto [d, u] = frontier.top();
+    frontier.pop();
+    if (d > s.distance[u]) continue;
+    s.settled.push_back(u);
+    if (u != od.origin && !g.nodes[u].through_allowed) continue;
+    for (auto i = g.out_begin[u]; i < g.out_begin[u + 1]; ++i) {
+      segment_id e = g.out_ids[i];
+      double t = times[e];
+      if (t == unreachable) continue;
+      node_index v = g.segments[e].to;
+      if (d + t < s.distance[v]) {
+        s.distance[v] = d + t;
+        s.parent[v] = e;
+        frontier.push({d + t, v});
+      }
+    }
+  }
+  double sptt = 0;
+  for (const auto& [dest, demand] : od.destinations) {
+    if (s.distance[dest] == unreachable) {
+      unroutable += static_cast<std::uint64_t>(std::ceil(demand));
+      continue;
+    }
+    s.node_load[dest] += demand;
+    sptt += demand * s.distance[dest];
+  }
+  // Push loads from the farthest nodes back to the origin along the tree.
+  for (auto it = s.settled.rbegin(); it != s.settled.rend(); ++it) {
+    node_index v = *it;
+    if (s.node_load[v] == 0 || v == od.origin) continue;
+    segment_id e = s.parent[v];
+    flows[e] += s.node_load[v];
+    s.node_load[g.segments[e].from] += s.node_load[v];
+  }
+  return sptt;
+}
+
+struct all_or_nothing {
+  std::vector<double> flows;
+  double sptt = 0;
+  std::uint64_t unroutable = 0;
+};
+
+all_or_nothing assign_all_or_nothing(const city_graph& g, const std::vector<double>& times,
+                                     const std::vector<origin_demand>& origins, unsigned threads) {
+  const std::size_t m = g.segments.size();
+  const std::size_t batches = std::min(origin_batches, std::max<std::size_t>(1, origins.size()));
+  std::vector<std::vector<double>> batch_flows(batches, std::vector<double>(m, 0));
+  std::vector<double> batch_sptt(batches, 0);
+  std::vector<std::uint64_t> batch_unroutable(batches, 0);
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    tree_scratch scratch;
+    for (std::size_t b = next++; b < batches; b = next++) {
+      for (std::size_t o = b; o < origins.size(); o += batches)
+        batch_sptt[b] += load_origin(g, times, origins[o], scratch, batch_flows[b], batch_unroutable[b]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(1u, threads); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  all_or_nothing result;
+  result.flows.assign(m, 0);
+  for (std::size_t b = 0; b < batches; ++b) {
+    for (std::size_t e = 0; e < m; ++e) result.flows[e] += batch_flows[b][e];
+    result.sptt += batch_sptt[b];
+    result.unroutable += batch_unroutable[b];
+  }
+  return result;
+}
+
+std::vector<double> travel_times_at(const std::vector<link_cost>& costs, const std::vector<double>& flows) {
+  std::vector<double> t(costs.size());
+  for (std::size_t e = 0; e < costs.size(); ++e) t[e] = costs[e].closed ? unreachable : costs[e].time(flows[e]);
+  return t;
+}
+
+double objective_at(const std::vector<link_cost>& costs, const std::vector<double>& flows) {
+  double z = 0;
+  for (std::size_t e = 0; e < costs.size(); ++e)
+    if (!costs[e].closed) z += costs[e].integral(flows[e]);
+  return z;
+}
+
+// Step along x + tau * d in [0, 1] that minimizes the Beckmann objective (its derivative is monotone).
+double line_search(const std::vector<link_cost>& costs, const std::vector<double>& x, const std::vector<double>& d) {
+  auto slope = [&](double tau) {
+    double g = 0;
+    for (std::size_t e = 0; e < costs.size(); ++e)
+      if (d[e] != 0 && !costs[e].closed) g += costs[e].time(x[e] + tau * d[e]) * d[e];
+    return g;
+  };
+  if (slope(0) >= 0) return 0;
+  if (slope(1) <= 0) return 1;
+  double lo = 0, hi = 1;
+  for (int i = 0; i < line_search_steps; ++i) {
+    double mid = 0.5 * (lo + hi);
+    (slope(mid) < 0 ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+// Bi-conjugate target: the AON point y combined with the two previous targets so the new
+// direction is conjugate to the last two with respect to the Hessian (diag of cost derivatives).
+std::vector<double> biconjugate_target(const std::vector<link_cost>& costs, const std::vector<double>& x,
+                                       const std::vector<double>& y, const std::vector<double>& s1,
+                                       const std::vector<double>& s2, double tau1) {
+  const std::size_t m = x.size();
+  double n_mu = 0, d_mu = 0, n_nu = 0, d_nu = 0;
+  for (std::size_t e = 0; e < m; ++e) {
+    if (costs[e].closed) continue;
+    double h = costs[e].derivative(x[e]);
+    double previous_direction = tau1 * s1[e] - x[e] + (1 - tau1) * s2[e];
+    n_mu += h * previous_direction * (y[e] - x[e]);
+    d_mu += h * previous_direction * (s2[e] - s1[e]);
+    n_nu += h * (s1[e] - x[e]) * (y[e] - x[e]);
+    d_nu += h * (s1[e] - x[e]) * (s1[e] - x[e]);
+  }
+  if (d_mu == 0 || d_nu == 0) return y;
+  double mu = std::max(0.0, -n_mu / d_mu);
+  double nu = std::max(0.0, mu * tau1 / (1 - tau1) - n_nu / d_nu);
+  double beta0 = 1 / (1 + mu + nu), beta1 = nu * beta0, beta2 = mu * beta0;
+  std::vector<double> s(m);
+  for (std::size_t e = 0; e < m; ++e) s[e] = beta0 * y[e] + beta1 * s1[e] + beta2 * s2[e];
+  return s;
+}
+
+}  // namespace
+
+double link_cost::time(double flow) const {
+  return freeflow * (1 + b * std::pow(std::max(0.0, flow) / capacity, power)) + fixed;
+}
+
+double link_cost::derivative(double flow) const {
+  if (power == 0 || b == 0) return 0;
+  return freeflow * b * power * std::pow(std::max(0.0, flow) / capacity, power - 1) / capacity;
+}
+
+double link_cost::integral(double flow) const {
+  flow = std::max(0.0, flow);
+  return freeflow * flow * (1 + b / (power + 1) * std::pow(flow / capacity, power)) + fixed * flow;
+}
+
+std::vector<link_cost> link_costs(const city_graph& graph, const assignment_options& o, const std::vector<bool>& closed,
+                                  const std::vector<double>& capacity_factor) {
+  std::vector<link_cost> costs;
+  costs.reserve(graph.segments.size());
+  for (const auto& s : graph.segments) {
+    link_cost c;
+    c.freeflow = s.freeflow_time_s / o.time_unit_seconds;
+    c.b = s.bpr_b;
+    c.power = s.bpr_power;
+    c.capacity = s.capacity_veh_per_h * (capacity_factor.empty() ? 1.0 : capacity_factor[s.id]);
+    c.fixed = o.toll_weight * s.toll + o.distance_weight * s.length_m / o.metres_per_length_unit;
+    c.closed = (!closed.empty() && closed[s.id]) || !(c.capacity > 0);
+    costs.push_back(c);
+  }
+  return costs;
+}
+
+assignment_result solve_user_equilibrium(const city_graph& graph, const std::vector<link_cost>& costs,
+                                         const assignment_options& options,
+                                         const std::function<void(const assignment_iteration&)>& on_iteration,
+                                         const std::vector<double>& warm_start) {
+  assignment_result result;
+  auto origins = group_by_origin(graph, result.unroutable_trips);
+  result.unroutable_trips = 0;  // intrazonal trips use no link; they are not unroutable
+  double total_demand = 0;
+  for (const auto& o : origins)
+    for (const auto& d : o.destinations) total_demand += d.second;
+  const std::size_t m = graph.segments.size();
+  std::vector<double> x;
+  // A warm start must be feasible: flows on a link closed since then would vanish, so start cold.
+  bool feasible = warm_start.size() == m;
+  for (std::size_t e = 0; feasible && e < m; ++e) feasible = !(costs[e].closed && warm_start[e] > 0);
+  if (feasible) x = warm_start;
+  if (x.empty() || std::all_of(x.begin(), x.end(), [](double v) { return v == 0; }))
+    x = assign_all_or_nothing(graph, travel_times_at(costs, std::vector<double>(m, 0)), origins, options.threads).flows;
+  std::vector<double> s1, s2;  // the two previous targets
+  double tau1 = 1, tau2 = 1;
+  for (int k = 1;; ++k) {
+    auto times = travel_times_at(costs, x);
+    auto aon = assign_all_or_nothing(graph, times, origins, options.threads);
+    double tstt = 0;
+    for (std::size_t e = 0; e < m; ++e)
+      if (!costs[e].closed) tstt += times[e] * x[e];
+    result.relative_gap = tstt > 0 ? (tstt - aon.sptt) / tstt : 0;
+    result.average_excess_cost = total_demand > 0 ? (tstt - aon.sptt) / total_demand : 0;
+    result.unroutable_trips = aon.unroutable;
+    result.iterations = k;
+    if (on_iteration) on_iteration({k, objective_at(costs, x), result.relative_gap, result.average_excess_cost});
+    if (result.relative_gap <= options.relative_gap) {
+      result.converged = true;
+      break;
+    }
+    if (k >= options.max_iterations) break;
+    // Plain Frank-Wolfe for the first steps or after a full step; bi-conjugate afterwards.
+    std::vector<double> target = (k < 3 || tau1 >= 1 || tau2 >= 1 || s2.empty())
+                                     ? aon.flows
+                                     : biconjugate_target(costs, x, aon.flows, s1, s2, tau1);
+    std::vector<double> direction(m);
+    for (std::size_t e = 0; e < m; ++e) direction[e] = target[e] - x[e];
+    double tau = line_search(costs, x, direction);
+    for (std::size_t e = 0; e < m; ++e) x[e] += tau * direction[e];
+    s2 = std::move(s1);
+    s1 = std::move(target);
+    tau2 = tau1;
+    tau1 = tau;
+  }
+  result.flows = x;
+  result.costs = travel_times_at(costs, x);
+  result.objective = objective_at(costs, x);
+  result.total_system_travel_time = 0;
+  for (std::size_t e = 0; e < m; ++e)
+    if (!costs[e].closed) result.total_system_travel_time += result.costs[e] * x[e];
+  return result;
+}
+
+}  // namespace citytwin
