@@ -134,14 +134,7 @@ void add_assign_command(CLI::App& app) {
   cmd->add_option("--flows", args->flows_path, "Write link flows and costs in TNTP _flow.tntp format");
   cmd->add_option("--report", args->report_path, "Write a JSON report");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
-  cmd->callback([args] {
-    try {
-      run_assign(*args);
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "\nerror: {}\n", e.what());
-      throw CLI::RuntimeError(EXIT_FAILURE);
-    }
-  });
+  cmd->callback([args] { run_reporting_errors([&] { run_assign(*args); }); });
 }
 
 }  // namespace citytwin

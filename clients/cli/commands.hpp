@@ -2,11 +2,15 @@
 // Each subcommand of the citytwin executable registers itself on the CLI11 app.
 
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace citytwin {
 
 // The bundled default city (Berlin-Friedrichshain), found next to the sources or via CITYTWIN_DATA.
 std::string default_city_path();
+
+// Runs a command; any error becomes "error: ..." on stderr and a failing exit code.
+void run_reporting_errors(const std::function<void()>& command);
 
 void add_simulate_command(CLI::App& app);
 void add_assign_command(CLI::App& app);

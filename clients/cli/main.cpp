@@ -2,8 +2,22 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <fmt/format.h>
 
 #include "clients/cli/commands.hpp"
+
+namespace citytwin {
+
+void run_reporting_errors(const std::function<void()>& command) {
+  try {
+    command();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "\nerror: {}\n", e.what());
+    throw CLI::RuntimeError(EXIT_FAILURE);
+  }
+}
+
+}  // namespace citytwin
 
 int main(int argc, char** argv) {
   CLI::App app{"CityTwin: a live, city-scale digital twin engine"};

@@ -156,14 +156,7 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--trips-unit", args->units.trips_per_hour_factor, "TNTP: trip table x this = veh/h");
   cmd->add_flag("--check-invariants", args->check_invariants, "Also verify after every window that no vehicle is on two segments (slow)");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
-  cmd->callback([args] {
-    try {
-      run_simulate(*args);
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "\nerror: {}\n", e.what());
-      throw CLI::RuntimeError(EXIT_FAILURE);
-    }
-  });
+  cmd->callback([args] { run_reporting_errors([&] { run_simulate(*args); }); });
 }
 
 }  // namespace citytwin
