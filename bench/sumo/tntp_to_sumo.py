@@ -11,8 +11,8 @@ Choices, so the two simulators see the same roads:
 - zones must not be passed through: each zone becomes two SUMO nodes, one that only sends
   (its outgoing connectors) and one that only receives (its incoming connectors);
 - zero-length connectors become 1 m edges at 50 m/s with 4 lanes (effectively unlimited);
-- a trip leaves by its zone's first outgoing connector and ends on its destination's first
-  incoming connector, so SUMO routes between the same zones.
+- each zone is a SUMO TAZ whose sources are all its outgoing connectors and whose sinks are all its
+  incoming connectors, and trips go from TAZ to TAZ, so SUMO, like CityTwin, may use any connector.
 """
 import argparse
 import csv
@@ -105,15 +105,15 @@ def write_network(city_dir, out_dir):
                 offset = 1.0 if role == "_d" else 0.0  # keep the two halves of a zone apart
                 f.write(f'  <node id="{n}{role}" x="{x * scale + offset:.2f}" y="{y * scale:.2f}"/>\n')
         f.write("</nodes>\n")
-    first_out, first_in = {}, {}
+    sources, sinks = {}, {}
     with open(edges, "w") as f:
         f.write("<edges>\n")
         for row, a, b, cap, length, fft in links:
             eid = f"{a}_{b}"
             if a <= zones:
-                first_out.setdefault(a, eid)
+                sources.setdefault(a, []).append(eid)
             if b <= zones:
-                first_in.setdefault(b, eid)
+                sinks.setdefault(b, []).append(eid)
             src, dst = node_id(a, zones, "_o"), node_id(b, zones, "_d")
             length_m = length * metres_per_unit
             if cap >= CONNECTOR_CAPACITY or length_m <= 0:
@@ -129,10 +129,20 @@ def write_network(city_dir, out_dir):
     subprocess.run(["netconvert", "--node-files", nodes, "--edge-files", edges, "-o", net,
                     "--junctions.join", "false", "--geometry.remove", "false", "--no-turnarounds", "false",
                     "--no-warnings", "true", "--no-internal-links", "true"], check=True)
-    return first_out, first_in
+    with open(os.path.join(out_dir, "taz.add.xml"), "w") as f:
+        f.write("<additional>\n")
+        for zone in sorted(set(sources) | set(sinks)):
+            f.write(f'  <taz id="{zone}">\n')
+            for e in sources.get(zone, []):
+                f.write(f'    <tazSource id="{e}" weight="1"/>\n')
+            for e in sinks.get(zone, []):
+                f.write(f'    <tazSink id="{e}" weight="1"/>\n')
+            f.write("  </taz>\n")
+        f.write("</additional>\n")
+    return sources, sinks
 
 
-def write_trips(trips_csv, first_out, first_in, out_dir):
+def write_trips(trips_csv, sources, sinks, out_dir):
     path = os.path.join(out_dir, "trips.xml")
     count = 0
     with open(trips_csv) as f, open(path, "w") as out:
@@ -142,9 +152,9 @@ def write_trips(trips_csv, first_out, first_in, out_dir):
                 o, d, depart = int(row["origin"]), int(row["destination"]), float(row["depart_s"])
             except (KeyError, ValueError) as e:
                 fail(trips_csv, number, f"expected id,origin,destination,depart_s ({e})")
-            if o not in first_out or d not in first_in:
+            if o not in sources or d not in sinks:
                 fail(trips_csv, number, f"zone {o} or {d} has no connector")
-            out.write(f'  <trip id="{row["id"]}" depart="{depart:.3f}" from="{first_out[o]}" to="{first_in[d]}"/>\n')
+            out.write(f'  <trip id="{row["id"]}" depart="{depart:.3f}" fromTaz="{o}" toTaz="{d}"/>\n')
             count += 1
         out.write("</routes>\n")
     return count
@@ -157,8 +167,8 @@ def main():
     parser.add_argument("--out", required=True, help="output directory")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    first_out, first_in = write_network(args.city, args.out)
-    print(f"wrote {write_trips(args.trips, first_out, first_in, args.out)} trips to {args.out}/trips.xml")
+    sources, sinks = write_network(args.city, args.out)
+    print(f"wrote {write_trips(args.trips, sources, sinks, args.out)} trips to {args.out}/trips.xml")
 
 
 if __name__ == "__main__":
