@@ -38,7 +38,7 @@ rows = [
     ("trips completed", k["arrived"], su["trips_completed"]),
     ("trips loaded", k["trips_planned"], su["trips_loaded"]),
     ("mean trip time (s)", k["mean_trip_time_s"], su["mean_trip_time_s"]),
-    ("teleports / stuck moves", k["stuck_moves"], su["teleports"]),
+    ("stuck moves / teleports", k["stuck_moves"], su["teleports"]),
 ]
 def cell(v):
     return "n/a" if v is None else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}")
