@@ -23,6 +23,7 @@ constexpr std::size_t changed_links_reported = 20;
 struct assign_arguments {
   std::string city;
   double gap = 1e-6;
+  std::string method = "gp";
   int max_iterations = 2'000;
   unsigned threads = 1;
   std::string flows_path, report_path;
@@ -52,6 +53,7 @@ int run_assign(const assign_arguments& a) {
   if (g.demand.empty()) throw std::invalid_argument(a.city + ": the city has no trip table to assign");
   assignment_options options;
   options.relative_gap = a.gap;
+  options.method = a.method == "bfw" ? assignment_method::biconjugate_frank_wolfe : assignment_method::gradient_projection;
   options.max_iterations = a.max_iterations;
   options.threads = a.threads;
   options.time_unit_seconds = city.units.seconds_per_time_unit;
@@ -124,8 +126,10 @@ int run_assign(const assign_arguments& a) {
 void add_assign_command(CLI::App& app) {
   auto args = std::make_shared<assign_arguments>();
   args->city = default_city_path();
-  auto* cmd = app.add_subcommand("assign", "Static user equilibrium (bi-conjugate Frank-Wolfe) of the city's trip table");
+  auto* cmd = app.add_subcommand("assign", "Static user equilibrium of the city's trip table (BPR link costs)");
   cmd->add_option("--city", args->city, "City directory (with city.json) or TNTP *_net.tntp file")->capture_default_str();
+  cmd->add_option("--method", args->method, "gp: path-based gradient projection; bfw: bi-conjugate Frank-Wolfe")
+      ->check(CLI::IsMember({"gp", "bfw"}))->capture_default_str();
   cmd->add_option("--gap", args->gap, "Stop at this relative gap")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--max-iterations", args->max_iterations, "Stop after this many iterations")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads for shortest paths (results identical for any count)")->check(CLI::Range(1, 256))->capture_default_str();

@@ -1,7 +1,7 @@
 #pragma once
-// Static user equilibrium (Wardrop) with BPR link costs, solved by bi-conjugate Frank-Wolfe
-// (Mitradjieva & Lindberg 2013). Costs are in the network's own time units, so objective values
-// compare directly with published TNTP solutions.
+// Static user equilibrium (Wardrop) with BPR link costs, solved path-based by gradient projection
+// (the default) or by bi-conjugate Frank-Wolfe (Mitradjieva & Lindberg 2013). Costs are in the
+// network's own time units, so objective values compare directly with published TNTP solutions.
 
 #include <cstdint>
 #include <functional>
@@ -25,7 +25,10 @@ struct link_cost {
   [[nodiscard]] double integral(double flow) const;  // of time() from 0 to flow
 };
 
+enum class assignment_method { gradient_projection, biconjugate_frank_wolfe };
+
 struct assignment_options {
+  assignment_method method = assignment_method::gradient_projection;
   double relative_gap = 1e-6;  // stop when (TSTT - SPTT) / TSTT falls below this
   int max_iterations = 10'000;
   unsigned threads = 1;
@@ -58,8 +61,9 @@ struct assignment_result {
 std::vector<link_cost> link_costs(const city_graph& graph, const assignment_options& options,
                                   const std::vector<bool>& closed = {}, const std::vector<double>& capacity_factor = {});
 
-// `warm_start` flows (from an earlier solution) are used when given, sized to the graph, and
-// still feasible (no flow on a link that is now closed); otherwise it starts from all-or-nothing.
+// Frank-Wolfe starts from `warm_start` flows (an earlier solution) when given, sized to the graph and
+// still feasible (no flow on a link that is now closed), otherwise from all-or-nothing; gradient
+// projection always builds its path sets afresh.
 assignment_result solve_user_equilibrium(const city_graph& graph, const std::vector<link_cost>& costs,
                                          const assignment_options& options,
                                          const std::function<void(const assignment_iteration&)>& on_iteration = {},

@@ -1,0 +1,133 @@
+#include "engine/assignment/gradient_projection.hpp"
+
+#include <algorithm>
+
+#include "engine/assignment/all_or_nothing.hpp"
+
+namespace citytwin {
+
+namespace {
+
+struct path {
+  std::vector<segment_id> links;
+  double flow = 0;
+};
+
+struct od_pair {
+  node_index destination;
+  double demand;
+  std::vector<path> paths;
+};
+
+std::vector<segment_id> tree_path(const city_graph& g, const tree_scratch& tree, node_index origin, node_index dest) {
+  std::vector<segment_id> links;
+  for (node_index n = dest; n != origin; n = g.segments[tree.parent[n]].from) links.push_back(tree.parent[n]);
+  std::reverse(links.begin(), links.end());
+  return links;
+}
+
+double path_cost(const std::vector<link_cost>& costs, const std::vector<double>& x, const std::vector<segment_id>& p) {
+  double c = 0;
+  for (auto e : p) c += costs[e].time(x[e]);
+  return c;
+}
+
+// Moves flow of one OD pair from its costlier paths onto `best` (index in paths), Newton step per path.
+void equilibrate(const std::vector<link_cost>& costs, std::vector<double>& x, od_pair& od, std::size_t best,
+                 std::vector<std::uint32_t>& mark, std::uint32_t& stamp) {
+  ++stamp;
+  for (auto e : od.paths[best].links) mark[e] = stamp;
+  double best_cost = path_cost(costs, x, od.paths[best].links);
+  for (std::size_t k = 0; k < od.paths.size(); ++k) {
+    auto& p = od.paths[k];
+    if (k == best || p.flow <= 0) continue;
+    double difference = path_cost(costs, x, p.links) - best_cost;
+    if (difference <= 0) continue;
+    // Second derivative along the move: links on exactly one of the two paths.
+    double curvature = 0;
+    ++stamp;
+    for (auto e : p.links) {
+      if (mark[e] == stamp - 1) {
+        mark[e] = stamp;  // shared link: cancels out
+        continue;
+      }
+      curvature += costs[e].derivative(x[e]);
+    }
+    for (auto e : od.paths[best].links)
+      if (mark[e] != stamp) curvature += costs[e].derivative(x[e]);
+    for (auto e : od.paths[best].links) mark[e] = stamp;  // restore the marking of `best` for the next path
+    double shift = curvature > 0 ? std::min(p.flow, difference / curvature) : p.flow;
+    p.flow -= shift;
+    od.paths[best].flow += shift;
+    for (auto e : p.links) x[e] -= shift;
+    for (auto e : od.paths[best].links) x[e] += shift;
+    best_cost = path_cost(costs, x, od.paths[best].links);
+  }
+  std::vector<path> kept;
+  for (std::size_t k = 0; k < od.paths.size(); ++k)
+    if (k == best || od.paths[k].flow > 0) kept.push_back(std::move(od.paths[k]));
+  od.paths = std::move(kept);
+}
+
+}  // namespace
+
+assignment_result solve_by_gradient_projection(const city_graph& graph, const std::vector<link_cost>& costs,
+                                               const assignment_options& options,
+                                               const std::function<void(const assignment_iteration&)>& on_iteration) {
+  assignment_result result;
+  const auto origins = group_by_origin(graph);
+  const std::size_t m = graph.segments.size();
+  double total_demand = 0;
+  std::vector<std::vector<od_pair>> pairs(origins.size());
+  for (std::size_t o = 0; o < origins.size(); ++o)
+    for (const auto& [dest, demand] : origins[o].destinations) {
+      pairs[o].push_back({dest, demand, {}});
+      total_demand += demand;
+    }
+  std::vector<double> x(m, 0);
+  std::vector<std::uint32_t> mark(m, 0);
+  std::uint32_t stamp = 0;
+  tree_scratch tree;
+  for (int k = 1;; ++k) {
+    // One sweep: each origin's tree on the current flows, then every OD pair of that origin.
+    for (std::size_t o = 0; o < origins.size(); ++o) {
+      shortest_tree(graph, travel_times_at(costs, x), origins[o].origin, tree);
+      for (auto& od : pairs[o]) {
+        if (tree.distance[od.destination] == unreachable) continue;
+        auto shortest = tree_path(graph, tree, origins[o].origin, od.destination);
+        auto it = std::find_if(od.paths.begin(), od.paths.end(), [&](const path& p) { return p.links == shortest; });
+        std::size_t best = static_cast<std::size_t>(it - od.paths.begin());
+        if (it == od.paths.end()) od.paths.push_back({std::move(shortest), 0});
+        if (od.paths.size() == 1 && od.paths[0].flow == 0) {  // first sweep: load everything on it
+          od.paths[0].flow = od.demand;
+          for (auto e : od.paths[0].links) x[e] += od.demand;
+          continue;
+        }
+        equilibrate(costs, x, od, best, mark, stamp);
+      }
+    }
+    auto times = travel_times_at(costs, x);
+    auto aon = assign_all_or_nothing(graph, times, origins, options.threads);
+    double tstt = 0;
+    for (std::size_t e = 0; e < m; ++e)
+      if (!costs[e].closed) tstt += times[e] * x[e];
+    result.relative_gap = tstt > 0 ? (tstt - aon.sptt) / tstt : 0;
+    result.average_excess_cost = total_demand > 0 ? (tstt - aon.sptt) / total_demand : 0;
+    result.unroutable_trips = aon.unroutable;
+    result.iterations = k;
+    if (on_iteration) on_iteration({k, objective_at(costs, x), result.relative_gap, result.average_excess_cost});
+    if (result.relative_gap <= options.relative_gap) {
+      result.converged = true;
+      break;
+    }
+    if (k >= options.max_iterations) break;
+  }
+  result.flows = x;
+  result.costs = travel_times_at(costs, x);
+  result.objective = objective_at(costs, x);
+  for (std::size_t e = 0; e < m; ++e)
+    if (!costs[e].closed) result.total_system_travel_time += result.costs[e] * x[e];
+  return result;
+}
+
+}  // namespace citytwin
