@@ -9,6 +9,8 @@
 
 #include "clients/cli/commands.hpp"
 #include "clients/cli/progress_bar.hpp"
+#include "engine/assignment/user_equilibrium.hpp"
+#include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/import/city_loader.hpp"
 #include "engine/import/import_error.hpp"
@@ -22,6 +24,8 @@
 namespace citytwin {
 
 namespace {
+
+constexpr double equilibrium_gap = 1e-6;  // ample for route shares: path flows settle long before
 
 struct simulate_arguments {
   std::string city;
@@ -38,6 +42,7 @@ struct simulate_arguments {
   bool quiet = false;
   bool check_invariants = false;
   double demand_scale = 1;
+  std::string routes = "dynamic";
   double synthetic_trips_per_hour = 2000;
   std::vector<std::string> closures, reopenings, capacity_changes;
   unit_overrides units;
@@ -74,6 +79,23 @@ void write_trips(const std::string& path, const city_graph& g, const trip_plan& 
         << fmt::format("{:.3f}", to_seconds(t.departure)) << '\n';
 }
 
+// Paths of the user equilibrium of the (scaled) trip table, for departures to choose from.
+std::shared_ptr<const route_table> equilibrium_routes(const loaded_city& city, double demand_scale, bool verbose) {
+  if (city.graph.demand.empty()) throw std::invalid_argument("--routes equilibrium needs a trip table; this city has none");
+  city_graph scaled = city.graph;
+  for (auto& d : scaled.demand) d.vehicles_per_hour *= demand_scale;
+  assignment_options o;
+  o.relative_gap = equilibrium_gap;
+  o.time_unit_seconds = city.units.seconds_per_time_unit;
+  o.metres_per_length_unit = city.units.metres_per_length_unit;
+  o.toll_weight = city.weights.toll_per_unit;
+  o.distance_weight = city.weights.distance_per_unit;
+  auto result = solve_user_equilibrium(scaled, link_costs(scaled, o), o);
+  if (verbose)
+    fmt::print(stderr, "equilibrium routes: relative gap {:.1e} after {} iterations\n", result.relative_gap, result.iterations);
+  return std::make_shared<route_table>(result.paths);
+}
+
 int run_simulate(const simulate_arguments& a) {
   const bool show_progress = !a.quiet;
   if (show_progress) fmt::print(stderr, "loading city {}\n", a.city);
@@ -94,6 +116,7 @@ int run_simulate(const simulate_arguments& a) {
   for (const auto& t : a.reopenings) options.controls.push_back(parse_intervention(graph, t, control_kind::reopen));
   for (const auto& t : a.capacity_changes) options.controls.push_back(parse_intervention(graph, t, control_kind::capacity_factor));
 
+  if (a.routes == "equilibrium") options.fixed_routes = equilibrium_routes(city, a.demand_scale, show_progress);
   demand_options demand{a.seed, a.demand_scale, options.duration, a.synthetic_trips_per_hour};
   auto plan = generate_trips(graph, demand);
   if (!a.trips_path.empty()) write_trips(a.trips_path, graph, plan);
@@ -144,6 +167,8 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--demand-scale", args->demand_scale, "Multiply every trip-table flow")->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--trips-per-hour", args->synthetic_trips_per_hour, "Synthetic demand for cities without a trip table (OSM)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--routes", args->routes, "dynamic: least current travel time at departure; equilibrium: paths of the user equilibrium")
+      ->check(CLI::IsMember({"dynamic", "equilibrium"}))->capture_default_str();
   cmd->add_option("--window", args->window, "Time window (the synchronisation step)")->capture_default_str();
   cmd->add_option("--stuck-time", args->stuck_time, "A head vehicle blocked this long moves on anyway")->capture_default_str();
   cmd->add_option("--reroute-interval", args->reroute_interval, "How often routing sees new travel times")->capture_default_str();

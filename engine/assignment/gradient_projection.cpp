@@ -122,6 +122,16 @@ assignment_result solve_by_gradient_projection(const city_graph& graph, const st
     }
     if (k >= options.max_iterations) break;
   }
+  for (std::size_t o = 0; o < origins.size(); ++o)
+    for (auto& od : pairs[o]) {
+      od_paths out{origins[o].origin, od.destination, {}};
+      for (auto& p : od.paths)
+        if (p.flow > 0) out.paths.push_back({std::move(p.links), p.flow});
+      result.paths.push_back(std::move(out));
+    }
+  std::sort(result.paths.begin(), result.paths.end(), [](const od_paths& a, const od_paths& b) {
+    return std::pair(a.origin, a.destination) < std::pair(b.origin, b.destination);
+  });
   result.flows = x;
   result.costs = travel_times_at(costs, x);
   result.objective = objective_at(costs, x);

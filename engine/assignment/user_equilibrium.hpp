@@ -45,6 +45,13 @@ struct assignment_iteration {
   double average_excess_cost = 0;
 };
 
+// The used paths of one OD pair and the flow on each (path-based methods only).
+struct od_paths {
+  node_index origin = 0;
+  node_index destination = 0;
+  std::vector<std::pair<std::vector<segment_id>, double>> paths;
+};
+
 struct assignment_result {
   std::vector<double> flows;  // by segment id, vehicles per hour
   std::vector<double> costs;  // by segment id, network time units
@@ -55,6 +62,7 @@ struct assignment_result {
   int iterations = 0;
   bool converged = false;
   std::uint64_t unroutable_trips = 0;
+  std::vector<od_paths> paths;  // gradient projection only, in (origin, destination) order
 };
 
 // Link costs of a city graph in its own units; `closed` and `capacity_factor` by segment id.

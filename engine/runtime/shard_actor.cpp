@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
+#include "engine/random/counter_rng.hpp"
+
 namespace citytwin {
 
 namespace {
+
+constexpr std::uint64_t route_choice_stream = 3ULL << 40;  // random entities: vehicles choosing a fixed route
 
 void book(shard_actor_state& st, const simulation_context& ctx, const booking& b) {
   if (ctx.shard_of[b.segment] == st.index) st.calendar->book(b.segment, b.window);
@@ -26,7 +30,11 @@ void release_departures(shard_actor_type* self, const simulation_context& ctx, c
   std::vector<std::pair<segment_id, vehicle_handoff>> outgoing;
   while (st.next_departure < st.departures.size() && st.departures[st.next_departure].departure < order.end) {
     const trip& t = st.departures[st.next_departure++];
-    auto route = ctx.routes.path(tree_from(st, ctx, t.origin), t.destination);
+    std::vector<segment_id> route;
+    const std::vector<segment_id>* fixed = nullptr;
+    if (ctx.fixed_routes) fixed = ctx.fixed_routes->pick(t.origin, t.destination, random_unit(ctx.seed, route_choice_stream + t.vehicle_id, 0));
+    if (fixed != nullptr) route = *fixed;
+    else route = ctx.routes.path(tree_from(st, ctx, t.origin), t.destination);
     if (route.empty()) {
       ++st.report.unroutable;
       continue;

@@ -47,6 +47,8 @@ simulation_result run_simulation(const city_graph& graph, const trip_plan& plan,
   context.window_length = options.window_length;
   context.model = options.model;
   context.check_invariants = options.check_invariants;
+  context.seed = options.seed;
+  context.fixed_routes = options.fixed_routes;
   const auto segment_count = graph.segments.size();
   const std::uint32_t shard_count = std::max<std::uint32_t>(1, options.threads);
   // Contiguous id blocks per shard; results do not depend on the split.

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "actors/road_segment.hpp"
 #include "engine/city/city_graph.hpp"
+#include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/runtime/traffic_messages.hpp"
 
@@ -40,6 +42,7 @@ struct simulation_options {
   segment_model_options model;
   bool check_invariants = false;            // also verify no vehicle is on two segments (slow)
   std::vector<segment_control> controls;    // timed interventions
+  std::shared_ptr<const route_table> fixed_routes;  // e.g. equilibrium paths; least current time otherwise
   std::function<void(const simulation_progress&)> on_progress;
   std::function<void(const window_check&)> on_window;
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/road_segment.hpp"
+#include "engine/demand/route_table.hpp"
 #include "engine/city/city_graph.hpp"
 #include "engine/routing/router.hpp"
 
@@ -20,6 +21,8 @@ struct simulation_context {
   sim_time window_length = ms_per_second;
   segment_model_options model;
   bool check_invariants = false;
+  std::uint64_t seed = 1;
+  std::shared_ptr<const route_table> fixed_routes;
   std::shared_ptr<const travel_times> times;
   std::vector<caf::actor> segment_actors;  // by segment id
   std::vector<std::uint32_t> shard_of;     // by segment id

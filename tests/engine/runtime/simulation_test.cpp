@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "engine/assignment/user_equilibrium.hpp"
 #include "engine/import/city_loader.hpp"
 #include "engine/report/kpi_report.hpp"
 #include "tests/support/toy_city.hpp"
@@ -149,6 +150,33 @@ TEST(simulation, report_is_identical_for_1_2_and_4_threads_on_an_osm_town) {
     if (reference.empty()) reference = text;
     EXPECT_EQ(text, reference) << threads << " threads";
   }
+}
+
+// With equilibrium routes, each vehicle draws one of its OD pair's paths in proportion to the
+// path's flow, so link volumes over the run reproduce the equilibrium link flows.
+TEST(simulation, equilibrium_routes_reproduce_equilibrium_link_flows) {
+  auto city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/SiouxFalls");
+  const double scale = 0.05;
+  city_graph scaled = city.graph;
+  for (auto& d : scaled.demand) d.vehicles_per_hour *= scale;
+  assignment_options a;
+  a.relative_gap = 1e-8;
+  a.time_unit_seconds = city.units.seconds_per_time_unit;
+  auto ue = solve_user_equilibrium(scaled, link_costs(scaled, a), a);
+  ASSERT_FALSE(ue.paths.empty());
+  simulation_options o;
+  o.demand_scale = scale;
+  o.clear = true;
+  o.threads = 2;
+  o.fixed_routes = std::make_shared<route_table>(ue.paths);
+  auto r = simulate(city.graph, o);
+  EXPECT_EQ(r.arrived, r.departed);
+  double difference = 0, total = 0;
+  for (std::size_t e = 0; e < ue.flows.size(); ++e) {
+    difference += std::abs(static_cast<double>(r.segments[e].inflow) - ue.flows[e]);
+    total += ue.flows[e];
+  }
+  EXPECT_LT(difference / total, 0.01) << "link volumes stray from the equilibrium flows";
 }
 
 TEST(simulation, different_seeds_give_different_runs) {
