@@ -129,4 +129,34 @@ double objective_at(const std::vector<link_cost>& costs, const std::vector<doubl
   return z;
 }
 
+all_or_nothing record_iteration(int k, const city_graph& g, const std::vector<link_cost>& costs,
+                                const std::vector<double>& x, const std::vector<origin_demand>& origins,
+                                const assignment_options& options,
+                                const std::function<void(const assignment_iteration&)>& on_iteration,
+                                assignment_result& result) {
+  auto times = travel_times_at(costs, x);
+  auto aon = assign_all_or_nothing(g, times, origins, options.threads);
+  double tstt = 0, total_demand = 0;
+  for (std::size_t e = 0; e < costs.size(); ++e)
+    if (!costs[e].closed) tstt += times[e] * x[e];
+  for (const auto& o : origins)
+    for (const auto& d : o.destinations) total_demand += d.second;
+  result.relative_gap = tstt > 0 ? (tstt - aon.sptt) / tstt : 0;
+  result.average_excess_cost = total_demand > 0 ? (tstt - aon.sptt) / total_demand : 0;
+  result.unroutable_trips = aon.unroutable;
+  result.iterations = k;
+  result.converged = result.relative_gap <= options.relative_gap;
+  if (on_iteration) on_iteration({k, objective_at(costs, x), result.relative_gap, result.average_excess_cost});
+  return aon;
+}
+
+void finish_result(const std::vector<link_cost>& costs, std::vector<double> x, assignment_result& result) {
+  result.costs = travel_times_at(costs, x);
+  result.objective = objective_at(costs, x);
+  result.total_system_travel_time = 0;
+  for (std::size_t e = 0; e < costs.size(); ++e)
+    if (!costs[e].closed) result.total_system_travel_time += result.costs[e] * x[e];
+  result.flows = std::move(x);
+}
+
 }  // namespace citytwin

@@ -3,6 +3,7 @@
 // with real-valued costs, all-or-nothing assignment (parallel, deterministic for any thread count).
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -42,5 +43,17 @@ all_or_nothing assign_all_or_nothing(const city_graph& g, const std::vector<doub
 
 std::vector<double> travel_times_at(const std::vector<link_cost>& costs, const std::vector<double>& flows);
 double objective_at(const std::vector<link_cost>& costs, const std::vector<double>& flows);
+
+// Measures iteration k at flows x (relative gap and average excess cost against all-or-nothing at
+// the current costs), records it in `result` and tells the observer. Returns the all-or-nothing
+// flows, and sets result.converged when the gap target is met.
+all_or_nothing record_iteration(int k, const city_graph& g, const std::vector<link_cost>& costs,
+                                const std::vector<double>& x, const std::vector<origin_demand>& origins,
+                                const assignment_options& options,
+                                const std::function<void(const assignment_iteration&)>& on_iteration,
+                                assignment_result& result);
+
+// Final flows, costs, objective and total system travel time.
+void finish_result(const std::vector<link_cost>& costs, std::vector<double> x, assignment_result& result);
 
 }  // namespace citytwin

@@ -77,13 +77,9 @@ assignment_result solve_by_gradient_projection(const city_graph& graph, const st
   assignment_result result;
   const auto origins = group_by_origin(graph);
   const std::size_t m = graph.segments.size();
-  double total_demand = 0;
   std::vector<std::vector<od_pair>> pairs(origins.size());
   for (std::size_t o = 0; o < origins.size(); ++o)
-    for (const auto& [dest, demand] : origins[o].destinations) {
-      pairs[o].push_back({dest, demand, {}});
-      total_demand += demand;
-    }
+    for (const auto& [dest, demand] : origins[o].destinations) pairs[o].push_back({dest, demand, {}});
   std::vector<double> x(m, 0);
   std::vector<std::uint32_t> mark(m, 0);
   std::uint32_t stamp = 0;
@@ -106,21 +102,8 @@ assignment_result solve_by_gradient_projection(const city_graph& graph, const st
         equilibrate(costs, x, od, best, mark, stamp);
       }
     }
-    auto times = travel_times_at(costs, x);
-    auto aon = assign_all_or_nothing(graph, times, origins, options.threads);
-    double tstt = 0;
-    for (std::size_t e = 0; e < m; ++e)
-      if (!costs[e].closed) tstt += times[e] * x[e];
-    result.relative_gap = tstt > 0 ? (tstt - aon.sptt) / tstt : 0;
-    result.average_excess_cost = total_demand > 0 ? (tstt - aon.sptt) / total_demand : 0;
-    result.unroutable_trips = aon.unroutable;
-    result.iterations = k;
-    if (on_iteration) on_iteration({k, objective_at(costs, x), result.relative_gap, result.average_excess_cost});
-    if (result.relative_gap <= options.relative_gap) {
-      result.converged = true;
-      break;
-    }
-    if (k >= options.max_iterations) break;
+    record_iteration(k, graph, costs, x, origins, options, on_iteration, result);
+    if (result.converged || k >= options.max_iterations) break;
   }
   for (std::size_t o = 0; o < origins.size(); ++o)
     for (auto& od : pairs[o]) {
@@ -132,11 +115,7 @@ assignment_result solve_by_gradient_projection(const city_graph& graph, const st
   std::sort(result.paths.begin(), result.paths.end(), [](const od_paths& a, const od_paths& b) {
     return std::pair(a.origin, a.destination) < std::pair(b.origin, b.destination);
   });
-  result.flows = x;
-  result.costs = travel_times_at(costs, x);
-  result.objective = objective_at(costs, x);
-  for (std::size_t e = 0; e < m; ++e)
-    if (!costs[e].closed) result.total_system_travel_time += result.costs[e] * x[e];
+  finish_result(costs, std::move(x), result);
   return result;
 }
 

@@ -100,9 +100,6 @@ assignment_result solve_user_equilibrium(const city_graph& graph, const std::vec
     return solve_by_gradient_projection(graph, costs, options, on_iteration);
   assignment_result result;
   auto origins = group_by_origin(graph);
-  double total_demand = 0;
-  for (const auto& o : origins)
-    for (const auto& d : o.destinations) total_demand += d.second;
   const std::size_t m = graph.segments.size();
   std::vector<double> x;
   // A warm start must be feasible: flows on a link closed since then would vanish, so start cold.
@@ -114,21 +111,8 @@ assignment_result solve_user_equilibrium(const city_graph& graph, const std::vec
   std::vector<double> s1, s2;  // the two previous targets
   double tau1 = 1, tau2 = 1;
   for (int k = 1;; ++k) {
-    auto times = travel_times_at(costs, x);
-    auto aon = assign_all_or_nothing(graph, times, origins, options.threads);
-    double tstt = 0;
-    for (std::size_t e = 0; e < m; ++e)
-      if (!costs[e].closed) tstt += times[e] * x[e];
-    result.relative_gap = tstt > 0 ? (tstt - aon.sptt) / tstt : 0;
-    result.average_excess_cost = total_demand > 0 ? (tstt - aon.sptt) / total_demand : 0;
-    result.unroutable_trips = aon.unroutable;
-    result.iterations = k;
-    if (on_iteration) on_iteration({k, objective_at(costs, x), result.relative_gap, result.average_excess_cost});
-    if (result.relative_gap <= options.relative_gap) {
-      result.converged = true;
-      break;
-    }
-    if (k >= options.max_iterations) break;
+    auto aon = record_iteration(k, graph, costs, x, origins, options, on_iteration, result);
+    if (result.converged || k >= options.max_iterations) break;
     // Plain Frank-Wolfe for the first steps or after a full step; bi-conjugate afterwards.
     std::vector<double> target = (k < 3 || tau1 >= 1 || tau2 >= 1 || s2.empty())
                                      ? aon.flows
@@ -142,12 +126,7 @@ assignment_result solve_user_equilibrium(const city_graph& graph, const std::vec
     tau2 = tau1;
     tau1 = tau;
   }
-  result.flows = x;
-  result.costs = travel_times_at(costs, x);
-  result.objective = objective_at(costs, x);
-  result.total_system_travel_time = 0;
-  for (std::size_t e = 0; e < m; ++e)
-    if (!costs[e].closed) result.total_system_travel_time += result.costs[e] * x[e];
+  finish_result(costs, std::move(x), result);
   return result;
 }
 
