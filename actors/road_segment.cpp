@@ -61,7 +61,10 @@ road_segment::road_segment(const road_segment_spec& spec, std::vector<downstream
       downstream_(std::move(downstream)),
       announced_near_full_(storage_ < margin),
       announced_free_(storage_),
-      recent_travel_ms_(freeflow_ms_) {}
+      recent_travel_ms_(freeflow_ms_) {
+  if (options_.hole_speed_kmh > 0 && !spec_.unlimited)
+    hole_travel_ms_ = static_cast<sim_time>(spec_.length_m / (options_.hole_speed_kmh / 3.6) * ms_per_second + 0.5);
+}
 
 void road_segment::accept(vehicle v) {
   ++inflow_;
@@ -161,6 +164,7 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
       }
     }
     blocked_since_ = never;
+    if (hole_travel_ms_ > 0) holes_.push_back(t + hole_travel_ms_);
     next_exit_us_ = std::max(next_exit_us_, t * us_per_ms) + headway_us_;
     ++outflow_;
     sim_time traversal = t - v.entered;
@@ -181,6 +185,10 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
     vehicles_.pop_front();
   }
   if (vehicles_.empty()) recent_travel_ms_ = freeflow_ms_;
+  while (!holes_.empty() && holes_.front() < end) holes_.pop_front();
+  // While near full, upstream segments wait for each hole: run again when the next one arrives.
+  if (!holes_.empty() && storage_ - vehicle_count() - static_cast<std::int32_t>(holes_.size()) < announce_margin_)
+    out.next_due = std::min(out.next_due, holes_.front());
   auto queued = queued_at(end - 1);
   if (queued > max_queue_) {
     max_queue_ = queued;
@@ -189,7 +197,7 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
 }
 
 std::optional<space_update> road_segment::take_announcement(window_index window) {
-  std::int32_t free = storage_ - vehicle_count();
+  std::int32_t free = storage_ - vehicle_count() - static_cast<std::int32_t>(holes_.size());
   bool near_full = free < announce_margin_;
   // A held head means we run rarely: upstream must wake us so our count stays current.
   bool eager = blocked_since_ != never || (headway_us_ == blocked_headway && !vehicles_.empty());

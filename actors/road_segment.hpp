@@ -19,6 +19,9 @@ namespace citytwin {
 
 struct segment_model_options {
   sim_time stuck_time = 10 * ms_per_second;  // MATSim's default stuck time
+  // Room a leaving vehicle frees reaches the upstream end only after a backward wave has crossed
+  // the segment (MATSim's "holes"); 0 frees it at once.
+  double hole_speed_kmh = 0;
 };
 
 // What a downstream segment last said about its room, corrected for what we sent since.
@@ -95,6 +98,8 @@ class road_segment {
   bool closed_ = false;
   double capacity_factor_ = 1;
   std::deque<vehicle> vehicles_;     // FIFO; the front reaches the exit first
+  std::deque<sim_time> holes_;       // when the room freed by each leaver reaches the upstream end
+  sim_time hole_travel_ms_ = 0;
   std::vector<downstream_room> downstream_;
 
   // Announcement state: what upstream segments believe about us.

@@ -42,6 +42,7 @@ struct simulate_arguments {
   bool quiet = false;
   bool check_invariants = false;
   double demand_scale = 1;
+  double hole_speed_kmh = 0;
   std::string routes = "dynamic";
   double synthetic_trips_per_hour = 2000;
   std::vector<std::string> closures, reopenings, capacity_changes;
@@ -110,6 +111,7 @@ int run_simulate(const simulate_arguments& a) {
   options.window_length = parse_duration(a.window);
   options.reroute_interval = parse_duration(a.reroute_interval);
   options.model.stuck_time = parse_duration(a.stuck_time);
+  options.model.hole_speed_kmh = a.hole_speed_kmh;
   options.demand_scale = a.demand_scale;
   options.check_invariants = a.check_invariants;
   for (const auto& t : a.closures) options.controls.push_back(parse_intervention(graph, t, control_kind::close));
@@ -171,6 +173,8 @@ void add_simulate_command(CLI::App& app) {
       ->check(CLI::IsMember({"dynamic", "equilibrium"}))->capture_default_str();
   cmd->add_option("--window", args->window, "Time window (the synchronisation step)")->capture_default_str();
   cmd->add_option("--stuck-time", args->stuck_time, "A head vehicle blocked this long moves on anyway")->capture_default_str();
+  cmd->add_option("--hole-speed", args->hole_speed_kmh, "Backward-wave speed (km/h) at which freed room travels upstream; 0: at once")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--reroute-interval", args->reroute_interval, "How often routing sees new travel times")->capture_default_str();
   cmd->add_option("--close", args->closures, "Close a segment: SEGMENT@TIME (SEGMENT is an id or FROM-TO node ids)");
   cmd->add_option("--reopen", args->reopenings, "Reopen a segment: SEGMENT@TIME");

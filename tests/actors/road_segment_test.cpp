@@ -123,6 +123,30 @@ TEST(road_segment, blocked_exit_holds_vehicles_until_capacity_returns) {
   EXPECT_EQ(f.out.handoffs.size(), 1u);
 }
 
+TEST(road_segment, freed_room_reaches_upstream_at_the_hole_speed) {
+  auto g = corridor();
+  segment_model_options options;
+  options.hole_speed_kmh = 36;  // 10 m/s: 1.5 s to cross the 15 m segment
+  road_segment shorty(g.segments[1], initial_downstream(g, 1, ms_per_second), announce_margin(g, 1, ms_per_second), options);
+  router routes(g);
+  auto times = freeflow_times(g);
+  vehicle v = make_vehicle(1, 0);
+  v.route_index = 1;
+  shorty.accept(v);
+  ASSERT_EQ(shorty.take_announcement(0)->free, 1);
+  advance_result out;
+  shorty.advance(1, 1'000, 2'000, routes, times, out);  // leaves at 1.5 s (free-flow time)
+  ASSERT_EQ(out.arrivals.size(), 1u);
+  EXPECT_FALSE(shorty.take_announcement(1)) << "the hole is still on its way upstream";
+  EXPECT_EQ(out.next_due, 3'000) << "run again when the hole arrives";
+  out.clear();
+  shorty.advance(3, 3'000, 4'000, routes, times, out);
+  auto a = shorty.take_announcement(3);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->free, 2);
+  EXPECT_FALSE(a->near_full);
+}
+
 TEST(road_segment, snapshot_reports_twin_state) {
   fixture f;
   f.segment.accept(make_vehicle(1, 0));
