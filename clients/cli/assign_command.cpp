@@ -87,7 +87,7 @@ int run_assign(const assign_arguments& a) {
   assignment_result variant;
   if (changed) {
     // The changed network starts from the base equilibrium (warm start).
-    variant = solve_user_equilibrium(g, link_costs(g, options, closed, factor), options, log, base.flows);
+    variant = solve_user_equilibrium(g, link_costs(g, options, closed, factor), options, log, &base);
     bar.finish();
     report["changed"] = summary(variant);
     std::vector<segment_id> ids(g.segments.size());

@@ -69,11 +69,37 @@ void equilibrate(const std::vector<link_cost>& costs, std::vector<double>& x, od
   od.paths = std::move(kept);
 }
 
+// Warm start: the previous solution's paths that avoid closed links, with their flows.
+void keep_usable_paths(const assignment_result& previous, const std::vector<link_cost>& costs,
+                       const std::vector<origin_demand>& origins, std::vector<std::vector<od_pair>>& pairs,
+                       std::vector<double>& x) {
+  auto usable = [&](const std::vector<segment_id>& links) {
+    return std::none_of(links.begin(), links.end(), [&](segment_id e) { return costs[e].closed; });
+  };
+  for (std::size_t o = 0; o < origins.size(); ++o)
+    for (auto& od : pairs[o]) {
+      auto it = std::lower_bound(previous.paths.begin(), previous.paths.end(), std::pair(origins[o].origin, od.destination),
+                                 [](const od_paths& p, const std::pair<node_index, node_index>& key) {
+                                   return std::pair(p.origin, p.destination) < key;
+                                 });
+      if (it == previous.paths.end() || it->origin != origins[o].origin || it->destination != od.destination) continue;
+      double room = od.demand;
+      for (const auto& [links, flow] : it->paths) {
+        if (!usable(links) || room <= 0) continue;
+        double kept = std::min(flow, room);
+        room -= kept;
+        od.paths.push_back({links, kept});
+        for (auto e : links) x[e] += kept;
+      }
+    }
+}
+
 }  // namespace
 
 assignment_result solve_by_gradient_projection(const city_graph& graph, const std::vector<link_cost>& costs,
                                                const assignment_options& options,
-                                               const std::function<void(const assignment_iteration&)>& on_iteration) {
+                                               const std::function<void(const assignment_iteration&)>& on_iteration,
+                                               const assignment_result* previous) {
   assignment_result result;
   const auto origins = group_by_origin(graph);
   const std::size_t m = graph.segments.size();
@@ -81,6 +107,7 @@ assignment_result solve_by_gradient_projection(const city_graph& graph, const st
   for (std::size_t o = 0; o < origins.size(); ++o)
     for (const auto& [dest, demand] : origins[o].destinations) pairs[o].push_back({dest, demand, {}});
   std::vector<double> x(m, 0);
+  if (previous != nullptr) keep_usable_paths(*previous, costs, origins, pairs, x);
   std::vector<std::uint32_t> mark(m, 0);
   std::uint32_t stamp = 0;
   tree_scratch tree;
@@ -94,10 +121,12 @@ assignment_result solve_by_gradient_projection(const city_graph& graph, const st
         auto it = std::find_if(od.paths.begin(), od.paths.end(), [&](const path& p) { return p.links == shortest; });
         std::size_t best = static_cast<std::size_t>(it - od.paths.begin());
         if (it == od.paths.end()) od.paths.push_back({std::move(shortest), 0});
-        if (od.paths.size() == 1 && od.paths[0].flow == 0) {  // first sweep: load everything on it
-          od.paths[0].flow = od.demand;
-          for (auto e : od.paths[0].links) x[e] += od.demand;
-          continue;
+        // Demand not yet on any path (first sweep, or paths lost to a closure) goes on the shortest.
+        double assigned = 0;
+        for (const auto& p : od.paths) assigned += p.flow;
+        if (double missing = od.demand - assigned; missing > 0) {
+          od.paths[best].flow += missing;
+          for (auto e : od.paths[best].links) x[e] += missing;
         }
         equilibrate(costs, x, od, best, mark, stamp);
       }

@@ -9,6 +9,7 @@ namespace citytwin {
 
 assignment_result solve_by_gradient_projection(const city_graph& graph, const std::vector<link_cost>& costs,
                                                const assignment_options& options,
-                                               const std::function<void(const assignment_iteration&)>& on_iteration);
+                                               const std::function<void(const assignment_iteration&)>& on_iteration,
+                                               const assignment_result* previous = nullptr);
 
 }  // namespace citytwin

@@ -95,9 +95,11 @@ std::vector<link_cost> link_costs(const city_graph& graph, const assignment_opti
 assignment_result solve_user_equilibrium(const city_graph& graph, const std::vector<link_cost>& costs,
                                          const assignment_options& options,
                                          const std::function<void(const assignment_iteration&)>& on_iteration,
-                                         const std::vector<double>& warm_start) {
+                                         const assignment_result* previous) {
   if (options.method == assignment_method::gradient_projection)
-    return solve_by_gradient_projection(graph, costs, options, on_iteration);
+    return solve_by_gradient_projection(graph, costs, options, on_iteration, previous);
+  static const std::vector<double> none;
+  const auto& warm_start = previous != nullptr ? previous->flows : none;
   assignment_result result;
   auto origins = group_by_origin(graph);
   const std::size_t m = graph.segments.size();

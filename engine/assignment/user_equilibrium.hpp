@@ -69,12 +69,12 @@ struct assignment_result {
 std::vector<link_cost> link_costs(const city_graph& graph, const assignment_options& options,
                                   const std::vector<bool>& closed = {}, const std::vector<double>& capacity_factor = {});
 
-// Frank-Wolfe starts from `warm_start` flows (an earlier solution) when given, sized to the graph and
-// still feasible (no flow on a link that is now closed), otherwise from all-or-nothing; gradient
-// projection always builds its path sets afresh.
+// A re-solve after a change starts from `previous` (the unchanged network's solution): gradient
+// projection keeps its paths that avoid closed links; Frank-Wolfe takes its flows when still feasible
+// (no flow on a closed link), otherwise it starts from all-or-nothing.
 assignment_result solve_user_equilibrium(const city_graph& graph, const std::vector<link_cost>& costs,
                                          const assignment_options& options,
                                          const std::function<void(const assignment_iteration&)>& on_iteration = {},
-                                         const std::vector<double>& warm_start = {});
+                                         const assignment_result* previous = nullptr);
 
 }  // namespace citytwin

@@ -89,11 +89,27 @@ TEST(user_equilibrium, braess_paradox_adding_the_middle_link_raises_travel_time)
   auto with_link = solve_user_equilibrium(city.graph, link_costs(city.graph, options), options);
   std::vector<bool> closed(city.graph.segments.size(), false);
   closed[find_segment(city.graph, "3-4")] = true;
-  auto without_link = solve_user_equilibrium(city.graph, link_costs(city.graph, options, closed), options, {}, with_link.flows);
+  auto without_link = solve_user_equilibrium(city.graph, link_costs(city.graph, options, closed), options, {}, &with_link);
   // Six travellers: 92 each with the middle link, 83 each without it.
   EXPECT_NEAR(with_link.total_system_travel_time, 6 * 92, 1e-3);
   EXPECT_NEAR(without_link.total_system_travel_time, 6 * 83, 1e-3);
   EXPECT_GT(with_link.total_system_travel_time, without_link.total_system_travel_time);
+}
+
+TEST(user_equilibrium, gradient_projection_warm_start_converges_faster_after_a_closure) {
+  auto city = load_city(tntp + "SiouxFalls");
+  auto options = options_for(city, 1e-8);
+  auto base = solve_user_equilibrium(city.graph, link_costs(city.graph, options), options);
+  std::vector<bool> closed(city.graph.segments.size(), false);
+  auto link = find_segment(city.graph, "10-16");
+  closed[link] = true;
+  auto changed_costs = link_costs(city.graph, options, closed);
+  auto cold = solve_user_equilibrium(city.graph, changed_costs, options);
+  auto warm = solve_user_equilibrium(city.graph, changed_costs, options, {}, &base);
+  EXPECT_TRUE(warm.converged);
+  EXPECT_EQ(warm.flows[link], 0);
+  EXPECT_LT(warm.iterations, cold.iterations);
+  EXPECT_NEAR(warm.objective, cold.objective, 1e-7 * cold.objective);
 }
 
 TEST(user_equilibrium, same_flows_for_one_and_two_threads) {
@@ -113,7 +129,7 @@ TEST(user_equilibrium, capacity_cut_warm_starts_and_shifts_flow_away) {
   auto link = find_segment(city.graph, "10-15");
   std::vector<double> factor(city.graph.segments.size(), 1.0);
   factor[link] = 0.25;
-  auto cut = solve_user_equilibrium(city.graph, link_costs(city.graph, options, {}, factor), options, {}, base.flows);
+  auto cut = solve_user_equilibrium(city.graph, link_costs(city.graph, options, {}, factor), options, {}, &base);
   EXPECT_LT(cut.flows[link], base.flows[link]);
   EXPECT_GT(cut.total_system_travel_time, base.total_system_travel_time);
   EXPECT_TRUE(cut.converged);
