@@ -119,21 +119,22 @@ sim_time road_segment::travel_estimate() const {
   return std::max(recent_travel_ms_, freeflow_ms_ + queue_delay / 2);
 }
 
-bool road_segment::plan_around_closures(vehicle& v, const router& routes, const travel_times& times) {
-  if (v.route_version == times.closure_version) return true;
+road_segment::route_check road_segment::plan_around_closures(vehicle& v, const router& routes,
+                                                            const travel_times& times) {
+  if (v.route_version == times.closure_version) return route_check::unchanged;
   v.route_version = times.closure_version;
   bool blocked = false;
   for (auto i = v.route_index + 1; i < v.route.size(); ++i)
     if (times.is_closed(v.route[i])) blocked = true;
-  if (!blocked) return true;
+  if (!blocked) return route_check::unchanged;
   auto detour = routes.route(spec_.to, v.destination, times);
   if (!detour) {
     v.route_version = 0;  // try again when closures change
-    return false;
+    return route_check::no_way_round;
   }
   v.route.resize(v.route_index + 1);
   v.route.insert(v.route.end(), detour->begin(), detour->end());
-  return true;
+  return route_check::rerouted;
 }
 
 void road_segment::advance(window_index window, sim_time start, sim_time end, const router& routes,
@@ -149,9 +150,9 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
     const bool arriving = v.route_index + 1 == v.route.size();
     downstream_room* room = nullptr;
     if (!arriving) {
-      auto version_before = v.route_version;
-      if (!plan_around_closures(v, routes, times)) break;  // no way round yet; woken on reopen
-      if (v.route_version != version_before && version_before != 0) ++out.reroutes;
+      auto check = plan_around_closures(v, routes, times);
+      if (check == route_check::no_way_round) break;  // wait; woken when closures change
+      if (check == route_check::rerouted) ++out.reroutes;
       room = room_for(v.route[v.route_index + 1]);
       if (room == nullptr) break;  // route inconsistent with the graph: hold rather than teleport
       if (room->near_full && room->free <= 0) {

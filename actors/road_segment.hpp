@@ -85,7 +85,8 @@ class road_segment {
   [[nodiscard]] std::int32_t queued_at(sim_time t) const;
   [[nodiscard]] sim_time exit_slot() const;  // earliest time the capacity allows the next exit
   downstream_room* room_for(segment_id next);
-  bool plan_around_closures(vehicle& v, const router& routes, const travel_times& times);
+  enum class route_check { unchanged, rerouted, no_way_round };
+  route_check plan_around_closures(vehicle& v, const router& routes, const travel_times& times);
 
   road_segment_spec spec_;
   segment_model_options options_;
