@@ -114,12 +114,15 @@ TEST(user_equilibrium, gradient_projection_warm_start_converges_faster_after_a_c
 
 TEST(user_equilibrium, same_flows_for_one_and_two_threads) {
   auto city = load_city(tntp + "SiouxFalls");
-  auto one = options_for(city, 1e-5, 1, assignment_method::biconjugate_frank_wolfe);
-  auto two = options_for(city, 1e-5, 2, assignment_method::biconjugate_frank_wolfe);
-  auto a = solve_user_equilibrium(city.graph, link_costs(city.graph, one), one);
-  auto b = solve_user_equilibrium(city.graph, link_costs(city.graph, two), two);
-  ASSERT_EQ(a.iterations, b.iterations);
-  for (std::size_t e = 0; e < a.flows.size(); ++e) EXPECT_EQ(a.flows[e], b.flows[e]) << "link " << e;
+  for (auto method : {assignment_method::biconjugate_frank_wolfe, assignment_method::gradient_projection}) {
+    auto one = options_for(city, 1e-7, 1, method);
+    auto two = options_for(city, 1e-7, 2, method);
+    auto a = solve_user_equilibrium(city.graph, link_costs(city.graph, one), one);
+    auto b = solve_user_equilibrium(city.graph, link_costs(city.graph, two), two);
+    ASSERT_EQ(a.iterations, b.iterations);
+    EXPECT_EQ(a.relative_gap, b.relative_gap);
+    for (std::size_t e = 0; e < a.flows.size(); ++e) EXPECT_EQ(a.flows[e], b.flows[e]) << "link " << e;
+  }
 }
 
 TEST(user_equilibrium, capacity_cut_warm_starts_and_shifts_flow_away) {
