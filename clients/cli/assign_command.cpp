@@ -51,15 +51,11 @@ int run_assign(const assign_arguments& a) {
   auto city = load_city(a.city);
   const auto& g = city.graph;
   if (g.demand.empty()) throw std::invalid_argument(a.city + ": the city has no trip table to assign");
-  assignment_options options;
+  auto options = assignment_options_for(city);
   options.relative_gap = a.gap;
   options.method = a.method == "bfw" ? assignment_method::biconjugate_frank_wolfe : assignment_method::gradient_projection;
   options.max_iterations = a.max_iterations;
   options.threads = a.threads;
-  options.time_unit_seconds = city.units.seconds_per_time_unit;
-  options.metres_per_length_unit = city.units.metres_per_length_unit;
-  options.toll_weight = city.weights.toll_per_unit;
-  options.distance_weight = city.weights.distance_per_unit;
   std::vector<bool> closed(g.segments.size(), false);
   std::vector<double> factor(g.segments.size(), 1.0);
   for (const auto& ref : a.closures) closed[find_segment(g, ref)] = true;
@@ -122,6 +118,15 @@ int run_assign(const assign_arguments& a) {
 }
 
 }  // namespace
+
+assignment_options assignment_options_for(const loaded_city& city) {
+  assignment_options options;
+  options.time_unit_seconds = city.units.seconds_per_time_unit;
+  options.metres_per_length_unit = city.units.metres_per_length_unit;
+  options.toll_weight = city.weights.toll_per_unit;
+  options.distance_weight = city.weights.distance_per_unit;
+  return options;
+}
 
 void add_assign_command(CLI::App& app) {
   auto args = std::make_shared<assign_arguments>();

@@ -4,10 +4,16 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "engine/assignment/user_equilibrium.hpp"
+#include "engine/import/city_loader.hpp"
+
 namespace citytwin {
 
 // The bundled default city (Berlin-Friedrichshain), found next to the sources or via CITYTWIN_DATA.
 std::string default_city_path();
+
+// Assignment in the city's own units and generalized-cost weights.
+assignment_options assignment_options_for(const loaded_city& city);
 
 // Runs a command; any error becomes "error: ..." on stderr and a failing exit code.
 void run_reporting_errors(const std::function<void()>& command);

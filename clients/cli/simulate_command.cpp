@@ -85,12 +85,8 @@ std::shared_ptr<const route_table> equilibrium_routes(const loaded_city& city, d
   if (city.graph.demand.empty()) throw std::invalid_argument("--routes equilibrium needs a trip table; this city has none");
   city_graph scaled = city.graph;
   for (auto& d : scaled.demand) d.vehicles_per_hour *= demand_scale;
-  assignment_options o;
+  auto o = assignment_options_for(city);
   o.relative_gap = equilibrium_gap;
-  o.time_unit_seconds = city.units.seconds_per_time_unit;
-  o.metres_per_length_unit = city.units.metres_per_length_unit;
-  o.toll_weight = city.weights.toll_per_unit;
-  o.distance_weight = city.weights.distance_per_unit;
   auto result = solve_user_equilibrium(scaled, link_costs(scaled, o), o);
   if (verbose)
     fmt::print(stderr, "equilibrium routes: relative gap {:.1e} after {} iterations\n", result.relative_gap, result.iterations);
