@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   citytwin::add_simulate_command(app);
   citytwin::add_assign_command(app);
+  citytwin::add_loadflow_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -88,4 +88,36 @@ TEST(cli, help_lists_every_option) {
     EXPECT_NE(r.output.find(option), std::string::npos) << option;
 }
 
+TEST(cli, loadflow_prints_losses_and_the_weakest_bus_as_json) {
+  auto r = run("loadflow --json --buses --case " + std::string(CITYTWIN_SOURCE_DIR) + "/data/power/case33bw.m");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto json = nlohmann::json::parse(r.output);
+  EXPECT_TRUE(json["converged"].get<bool>());
+  EXPECT_NEAR(json["losses_kw"].get<double>(), 202.67, 0.5);
+  EXPECT_NEAR(json["losses_kvar"].get<double>(), 135.14, 0.5);
+  EXPECT_NEAR(json["min_voltage_pu"].get<double>(), 0.9131, 1e-4);
+  EXPECT_EQ(json["min_voltage_bus"].get<int>(), 18);
+  EXPECT_GT(json["iterations"].get<int>(), 0);
+  EXPECT_EQ(json["buses"].size(), 33u);
+}
+
+TEST(cli, loadflow_with_an_open_breaker_reports_the_dark_buses) {
+  auto r = run("loadflow --json --open 6 --case " + std::string(CITYTWIN_SOURCE_DIR) + "/data/power/case33bw.m");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto json = nlohmann::json::parse(r.output);
+  EXPECT_EQ(json["de_energized_buses"].get<int>(), 21);
+}
+
+TEST(cli, loadflow_errors_name_the_file_and_line) {
+  auto dir = testing::test_temp_dir();
+  auto bad = testing::write_file(dir / "bad.m", "mpc.baseMVA = 10;\nmpc.bus = [\n1 3 0 0 0 0 1 1 0 12 1 1 x;\n];\n");
+  auto r = run("loadflow --case " + bad);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("bad.m, line 3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'x' is not a number"), std::string::npos) << r.output;
+  auto missing = run("loadflow --json");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("--case"), std::string::npos) << missing.output;
+}
+
 }  // namespace citytwin

@@ -1,0 +1,46 @@
+#pragma once
+// A utility node (substation, feeder bus, transformer) as a CAF actor. It owns its twin state:
+// voltage, load, the breaker on the branch from its parent, and whether it is energized. Load
+// flow is a backward/forward sweep carried out by these actors themselves: each iteration the
+// root sends its voltage down the tree, every node computes its own voltage from its parent's
+// and the current its branch carried last time, and the leaves start sending currents, losses
+// and voltage changes back up. The root repeats until the largest voltage change is small.
+
+#include <caf/all.hpp>
+
+#include "engine/power/power_messages.hpp"
+#include "engine/power/radial_network.hpp"
+
+namespace citytwin {
+
+struct utility_node_actor_state {
+  static inline const char* name = "utility_node";
+  const radial_network* network = nullptr;
+  std::uint32_t index = 0;
+  caf::actor parent;
+  std::vector<caf::actor> children;
+  complex_pu load;
+  bool breaker_closed = true;
+  bool energized = false;
+  complex_pu voltage{0, 0};
+  complex_pu parent_voltage{0, 0};
+  complex_pu series_current{0, 0};  // through the upstream branch, from the last backward sweep
+  complex_pu drawn_from_parent{0, 0};
+  double voltage_change = 0;
+  std::uint32_t iteration = 0;
+  std::uint32_t waiting = 0;
+  std::vector<backward_sweep> from_children;  // by child slot
+  // Only the root uses these: the pending solve request and its limits.
+  caf::response_promise solve_promise;
+  double tolerance = 1e-8;
+  std::uint32_t max_iterations = 100;
+};
+
+using utility_node_actor_type = caf::stateful_actor<utility_node_actor_state>;
+
+// Handles: connect_atom (parent, children), solve_atom (tolerance, max iterations; root only,
+// replies sweep_outcome), forward_sweep, backward_sweep, breaker_atom (closed),
+// set_load_atom (p, q in p.u.), get_state_atom (-> utility_node_snapshot).
+caf::behavior utility_node_actor(utility_node_actor_type* self, const radial_network* network, std::uint32_t index);
+
+}  // namespace citytwin
