@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
+  librocksdb-dev                  # durable twin state
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the front door
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
 
