@@ -112,6 +112,9 @@ std::int32_t road_segment::queued_at(sim_time t) const {
 
 sim_time road_segment::travel_estimate() const {
   if (closed_) return never;
+  // A live detector's speed is the best estimate there is: it replaces the model's until the next reading.
+  if (has_observation_ && observation_.speed_mps > 0)
+    return std::max<sim_time>(1, static_cast<sim_time>(spec_.length_m / observation_.speed_mps * ms_per_second));
   if (vehicles_.empty()) return freeflow_ms_;
   sim_time queue_delay = 0;
   if (headway_us_ == blocked_headway) queue_delay = ms_per_hour;  // a blocked exit: avoid it for now

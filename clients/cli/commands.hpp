@@ -21,5 +21,6 @@ void run_reporting_errors(const std::function<void()>& command);
 void add_simulate_command(CLI::App& app);
 void add_assign_command(CLI::App& app);
 void add_loadflow_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 }  // namespace citytwin

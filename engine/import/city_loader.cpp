@@ -54,6 +54,7 @@ loaded_city load_manifest(const fs::path& dir, const unit_overrides& overrides) 
   if (format == "osm") {
     auto file = (dir / field("file")).string();
     city.graph = import_osm(file);
+    city.geographic = true;
     city.source = file;
     city.units_note = "OpenStreetMap: metres and km/h; per-class defaults where tags are missing";
     if (m.contains("name") && m["name"].is_string()) city.graph.name = m["name"].get<std::string>();
@@ -107,6 +108,7 @@ loaded_city load_city(const std::string& path, const unit_overrides& overrides) 
   city.source = path;
   if (is_osm_file(path)) {
     city.graph = import_osm(path);
+    city.geographic = true;
     city.units_note = "OpenStreetMap: metres and km/h; per-class defaults where tags are missing";
     return city;
   }

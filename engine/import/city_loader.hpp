@@ -31,6 +31,7 @@ struct loaded_city {
   std::string units_note;  // how the source's units were read
   tntp_units units;        // the reading used (TNTP); assignment reports in these units
   cost_weights weights;
+  bool geographic = false;  // node coordinates are longitude/latitude (OSM)
 };
 
 // Throws import_error naming the file and reason.

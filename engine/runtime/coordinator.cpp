@@ -64,6 +64,40 @@ std::vector<std::vector<segment_control>> window_coordinator::take_controls(wind
   return per_shard;
 }
 
+void window_coordinator::pull_live_inputs(sim_time start, std::vector<std::vector<segment_control>>& per_shard) {
+  std::vector<segment_control> controls;
+  std::vector<std::pair<segment_id, detector_observation>> observations;
+  options_.live->pull(start, controls, observations);
+  bool closures_changed = false;
+  for (segment_control c : controls) {
+    if (c.segment >= closed_.size()) continue;  // the front door validated ids; never trust twice
+    c.at = start;
+    per_shard[context_.shard_of[c.segment]].push_back(c);
+    if (c.kind == control_kind::close || c.kind == control_kind::reopen) {
+      const bool closing = c.kind == control_kind::close;
+      closures_changed = closures_changed || closed_[c.segment] != closing;
+      closed_[c.segment] = closing;
+    }
+  }
+  if (closures_changed) {
+    ++closure_version_;
+    refresh_travel_times_locally();
+  }
+  // Enqueued now, so each segment has its reading before this window's advance reaches it.
+  for (const auto& [segment, observation] : observations)
+    if (segment < context_.segment_actors.size()) caf::anon_send(context_.segment_actors[segment], observation);
+}
+
+void window_coordinator::publish_live_state(caf::scoped_actor& self, sim_time now) {
+  std::vector<segment_snapshot> snapshots(context_.segment_actors.size());
+  for (const caf::actor& segment : context_.segment_actors) self->send(segment, get_state_atom_v, now);
+  std::size_t received = 0;
+  self->receive_for(received, snapshots.size())(
+      [&](segment_snapshot& s) { snapshots[s.segment] = std::move(s); },
+      [&](caf::error& e) { throw std::runtime_error("segment did not answer: " + system_.render(e)); });
+  options_.live->publish(now, std::move(snapshots));
+}
+
 void window_coordinator::check_invariants(const window_check& c, std::int64_t duplicates) const {
   auto fail = [&](const std::string& what) {
     throw std::runtime_error("invariant broken in window " + std::to_string(c.window) + ": " + what);
@@ -96,9 +130,15 @@ void window_coordinator::run(simulation_result& result) {
     if (next_departure < departure_times_.size()) next = std::min(next, context_.window_of(departure_times_[next_departure]));
     if (next_control_ < controls_.size()) next = std::min(next, context_.window_of(controls_[next_control_].at));
     if (result.windows > 0) next = std::max(next, w + 1);
+    const bool live = options_.live != nullptr;
+    if (live) next = result.windows > 0 ? w + 1 : 0;  // the live twin keeps every window, busy or not
     bool work_left = departed > arrived || next_departure < departure_times_.size();
-    if (next == no_window || next * w_len >= horizon) break;
-    if (next * w_len >= options_.duration && !(options_.clear && work_left)) break;
+    if (live) {
+      if (!options_.live->keep_running(next * w_len)) break;
+    } else {
+      if (next == no_window || next * w_len >= horizon) break;
+      if (next * w_len >= options_.duration && !(options_.clear && work_left)) break;
+    }
     w = next;
     const sim_time start = w * w_len;
     end = start + w_len;
@@ -107,6 +147,7 @@ void window_coordinator::run(simulation_result& result) {
       refresh_travel_times(self);
     }
     auto controls = take_controls(w);
+    if (live) pull_live_inputs(start, controls);
     for (std::size_t i = 0; i < shard_count; ++i) {
       for (const auto& c : controls[i]) {
         // Upstream segments may be holding vehicles for a segment that just reopened.
@@ -152,6 +193,8 @@ void window_coordinator::run(simulation_result& result) {
     window_check check{w, end, departed, arrived, on_segments, in_flight, duplicates};
     check_invariants(check, duplicates);
     if (options_.on_window) options_.on_window(check);
+    if (live && end / options_.live->publish_every != start / options_.live->publish_every)
+      publish_live_state(self, end);
     if (options_.on_progress) options_.on_progress({end, horizon, departed, arrived, departed - arrived});
   }
   result.end_time = std::max(end, options_.clear ? end : options_.duration);

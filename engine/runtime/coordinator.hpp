@@ -22,6 +22,8 @@ class window_coordinator {
   void refresh_travel_times_locally();                 // publishes estimates and closures
   std::vector<std::vector<segment_control>> take_controls(window_index w);
   void check_invariants(const window_check& check, std::int64_t duplicates) const;
+  void pull_live_inputs(sim_time start, std::vector<std::vector<segment_control>>& per_shard);
+  void publish_live_state(caf::scoped_actor& self, sim_time now);
 
   caf::actor_system& system_;
   simulation_context& context_;

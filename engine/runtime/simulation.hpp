@@ -29,6 +29,19 @@ struct window_check {
   std::int64_t duplicate_vehicles = 0;  // vehicles seen on two segments (invariant checks only)
 };
 
+// Live mode: windows run back to back (none is skipped) until keep_running says stop; inputs that
+// arrived from outside are pulled before each window and the segments' state is published regularly.
+struct live_hooks {
+  // Called before window [start, start + length): fill in what arrived since the last call.
+  std::function<void(sim_time start, std::vector<segment_control>& controls,
+                     std::vector<std::pair<segment_id, detector_observation>>& observations)>
+      pull;
+  std::function<void(sim_time now, std::vector<segment_snapshot>&& segments)> publish;
+  sim_time publish_every = 5 * ms_per_second;
+  // Called before each window; may sleep to pace the run to the wall clock.
+  std::function<bool(sim_time start)> keep_running;
+};
+
 struct simulation_options {
   std::uint64_t seed = 1;
   sim_time duration = ms_per_hour;          // demand is spread over it; the run lasts at least this long
@@ -45,6 +58,7 @@ struct simulation_options {
   std::shared_ptr<const route_table> fixed_routes;  // e.g. equilibrium paths; least current time otherwise
   std::function<void(const simulation_progress&)> on_progress;
   std::function<void(const window_check&)> on_window;
+  std::shared_ptr<live_hooks> live;  // null for a batch run
 };
 
 struct simulation_result {

@@ -1,0 +1,142 @@
+// `citytwin serve`: the live twin behind its gRPC front door, until SIGINT / SIGTERM.
+
+#include <csignal>
+#include <fmt/format.h>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <pthread.h>
+
+#include "clients/cli/commands.hpp"
+#include "engine/frontdoor/reading_application.hpp"
+#include "engine/frontdoor/twin_server.hpp"
+#include "engine/store/twin_store.hpp"
+
+namespace citytwin {
+
+namespace {
+
+struct serve_arguments {
+  std::string city;
+  std::string grpc_address = "127.0.0.1:50051";
+  std::string data_dir = "citytwin-data";
+  std::string tokens;
+  std::string tls_cert, tls_key, tls_client_ca;
+  double time_scale = 1;
+  std::uint64_t seed = 1;
+  unsigned threads = 1;
+  double demand_scale = 1;
+  std::string lateness = "15m";
+  std::string retention = "7d";
+  std::string snapshot_every = "1m";
+  std::string run_for;  // empty: until a signal
+  std::string port_file;
+  bool no_sync = false;
+};
+
+sim_time parse_days_or_duration(const std::string& text) {
+  if (!text.empty() && text.back() == 'd') return parse_duration(text.substr(0, text.size() - 1)) / 1000 * 24 * ms_per_hour;
+  return parse_duration(text);
+}
+
+void take_snapshot(frontdoor_context& context) {
+  std::unique_lock lock(context.snapshot_lock);
+  const std::uint64_t position = context.store.last_log_position();
+  context.store.put_snapshot(context.twin.to_epoch_ms(context.twin.now()), context.inputs.serialize(), position);
+}
+
+void run_serve(const serve_arguments& a) {
+  auto city = load_city(a.city);
+  store_options storage;
+  storage.directory = a.data_dir;
+  storage.sync_writes = !a.no_sync;
+  storage.retention_ms = parse_days_or_duration(a.retention);
+  auto store = twin_store::open(storage);
+
+  live_twin_options live;
+  live.seed = a.seed;
+  live.time_scale = a.time_scale;
+  live.threads = a.threads;
+  live.demand_scale = a.demand_scale;
+  live_twin twin(city.graph, live);
+  twin_inputs inputs;
+  twin_catalog catalog(city.graph);
+  catalog.wgs84 = city.geographic;
+  catalog.counters_since_ms = twin.to_epoch_ms(0);
+  const restore_summary restored = restore_twin(*store, catalog, inputs, twin);
+
+  frontdoor_context context(twin, *store, inputs, std::move(catalog),
+                            a.tokens.empty() ? access_control::open_access() : access_control::from_file(a.tokens));
+  context.limits.lateness_window_ms = parse_duration(a.lateness);
+  twin_server server(context, server_options{a.grpc_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}});
+
+  // Signals are taken by sigtimedwait below, never by a handler in some gRPC thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  twin.start();
+  server.start();
+  fmt::print("{}: {} segments; restored {} readings{}, {} segments with live inputs\n", city.graph.name,
+             city.graph.segments.size(), restored.replayed, restored.from_snapshot ? " after the latest snapshot" : "",
+             restored.segments_with_inputs);
+  fmt::print("serving citytwin.v1 on port {} ({}; {}), data in {}\n", server.port(),
+             a.tls_cert.empty() ? "plaintext" : (a.tls_client_ca.empty() ? "TLS" : "mutual TLS"),
+             context.access.is_open() ? "no tokens: loopback only" : "bearer tokens", a.data_dir);
+  std::fflush(stdout);
+  if (!a.port_file.empty()) std::ofstream(a.port_file) << server.port() << '\n';
+
+  const auto started = std::chrono::steady_clock::now();
+  const sim_time run_for = a.run_for.empty() ? 0 : parse_duration(a.run_for);
+  const sim_time snapshot_every = parse_duration(a.snapshot_every);
+  auto last_snapshot = started;
+  while (true) {
+    timespec tick{0, 200'000'000};
+    if (sigtimedwait(&signals, nullptr, &tick) > 0) break;
+    if (auto failure = twin.failure()) {
+      server.shutdown();
+      throw std::runtime_error("the live twin stopped: " + *failure);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_snapshot >= std::chrono::milliseconds(snapshot_every)) {
+      take_snapshot(context);
+      store->purge_expired(twin.to_epoch_ms(twin.now()));
+      last_snapshot = now;
+    }
+    if (run_for > 0 && now - started >= std::chrono::milliseconds(run_for)) break;
+  }
+  fmt::print("shutting down\n");
+  server.shutdown();
+  take_snapshot(context);
+  twin.stop();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto args = std::make_shared<serve_arguments>();
+  args->city = default_city_path();
+  auto* cmd = app.add_subcommand("serve", "Run the live twin paced to the wall clock behind its gRPC front door");
+  cmd->add_option("--city", args->city, "City directory (with city.json), TNTP *_net.tntp file, or OSM extract")->capture_default_str();
+  cmd->add_option("--grpc", args->grpc_address, "Address to serve gRPC on (port 0 picks a free one)")->capture_default_str();
+  cmd->add_option("--data-dir", args->data_dir, "RocksDB directory: readings, snapshots, metadata")->capture_default_str();
+  cmd->add_option("--tokens", args->tokens, "JSON file of bearer tokens and roles (feed, viewer, planner, admin); required off loopback")->check(CLI::ExistingFile);
+  cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate chain: serve TLS")->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
+  cmd->add_option("--tls-client-ca", args->tls_client_ca, "PEM CA: require client certificates (mutual TLS)")->check(CLI::ExistingFile);
+  cmd->add_option("--time-scale", args->time_scale, "Simulated seconds per wall second")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed of the demand")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Simulation threads")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--demand-scale", args->demand_scale, "Multiply the trip table")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--lateness", args->lateness, "Readings older than this are rejected")->capture_default_str();
+  cmd->add_option("--retention", args->retention, "Readings older than this are deleted (e.g. 7d, 12h)")->capture_default_str();
+  cmd->add_option("--snapshot-every", args->snapshot_every, "How often the twin's inputs are snapshotted")->capture_default_str();
+  cmd->add_option("--run-for", args->run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
+  cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once serving");
+  cmd->add_flag("--no-sync", args->no_sync, "Do not fsync each ack (faster; a power cut may lose the last acks)");
+  cmd->callback([args] { run_reporting_errors([&] { run_serve(*args); }); });
+}
+
+}  // namespace citytwin

@@ -1,0 +1,332 @@
+// twinctl: talks to a running CityTwin server over its gRPC API.
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <grpcpp/grpcpp.h>
+#include <sstream>
+
+#include "citytwin/v1/twin.grpc.pb.h"
+#include "clients/twinctl/detector_csv.hpp"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace citytwin {
+
+namespace {
+
+struct connection_options {
+  std::string server = "127.0.0.1:50051";
+  std::string token;  // or TWINCTL_TOKEN
+  std::string tls_ca, tls_cert, tls_key;
+  double timeout_s = 30;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::shared_ptr<grpc::Channel> open_channel(const connection_options& c) {
+  if (c.tls_ca.empty()) return grpc::CreateChannel(c.server, grpc::InsecureChannelCredentials());
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read_file(c.tls_ca);
+  if (!c.tls_cert.empty()) {
+    ssl.pem_cert_chain = read_file(c.tls_cert);
+    ssl.pem_private_key = read_file(c.tls_key);
+  }
+  return grpc::CreateChannel(c.server, grpc::SslCredentials(ssl));
+}
+
+void prepare(grpc::ClientContext& context, const connection_options& c, bool streaming = false) {
+  std::string token = c.token;
+  if (token.empty())
+    if (const char* env = std::getenv("TWINCTL_TOKEN")) token = env;
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  if (!streaming)
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::milliseconds(static_cast<long>(c.timeout_s * 1000)));
+}
+
+void check(const grpc::Status& status, const std::string& what) {
+  if (!status.ok())
+    throw std::runtime_error(fmt::format("{} failed: {} ({})", what, status.error_message(),
+                                         static_cast<int>(status.error_code())));
+}
+
+std::string describe(const v1::Twin& twin) {
+  if (!twin.has_road_segment()) return fmt::format("{} (kind {})", twin.id(), static_cast<int>(twin.kind()));
+  const auto& s = twin.road_segment();
+  return fmt::format("segment {:<14} {:<6} speed {:6.1f} km/h (free {:5.1f})  vehicles {:4} queued {:4}  "
+                     "density {:6.1f} veh/km  capacity x{:.2f}",
+                     twin.id(), s.status() == v1::SEGMENT_STATUS_CLOSED ? "CLOSED" : "open", s.mean_speed_kmh(),
+                     s.free_flow_speed_kmh(), s.vehicles_moving() + s.vehicles_queued(), s.vehicles_queued(),
+                     s.density_veh_per_km(), s.capacity_factor());
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int run_health(const connection_options& c) {
+  auto stub = grpc::health::v1::Health::NewStub(open_channel(c));
+  grpc::ClientContext context;
+  prepare(context, c);
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  check(stub->Check(&context, request, &response), "health check");
+  const bool serving = response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  fmt::print("{}\n", serving ? "SERVING" : "NOT_SERVING");
+  return serving ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int run_get(const connection_options& c, const std::string& id, bool json) {
+  auto stub = v1::TwinService::NewStub(open_channel(c));
+  grpc::ClientContext context;
+  prepare(context, c);
+  v1::GetTwinRequest request;
+  request.mutable_twin()->set_kind(v1::TWIN_KIND_ROAD_SEGMENT);
+  request.mutable_twin()->set_id(id);
+  v1::Twin twin;
+  check(stub->GetTwin(&context, request, &twin), "get " + id);
+  fmt::print("{}\n", json ? twin.DebugString() : describe(twin));
+  return EXIT_SUCCESS;
+}
+
+struct query_arguments {
+  std::vector<double> bbox;
+  double speed_below = -1;
+  bool closed = false;
+  int limit = 0;
+};
+
+v1::TwinFilter make_filter(const query_arguments& q) {
+  v1::TwinFilter filter;
+  if (q.bbox.size() == 4) {
+    auto* b = filter.mutable_bounding_box();
+    b->set_min_x(q.bbox[0]);
+    b->set_min_y(q.bbox[1]);
+    b->set_max_x(q.bbox[2]);
+    b->set_max_y(q.bbox[3]);
+  }
+  if (q.speed_below >= 0) filter.mutable_predicate()->mutable_speed_below_kmh()->set_value(q.speed_below);
+  if (q.closed) filter.mutable_predicate()->set_segment_status(v1::SEGMENT_STATUS_CLOSED);
+  return filter;
+}
+
+int run_query(const connection_options& c, const query_arguments& q) {
+  auto stub = v1::TwinService::NewStub(open_channel(c));
+  v1::QueryTwinsRequest request;
+  *request.mutable_filter() = make_filter(q);
+  request.set_page_size(500);
+  int shown = 0;
+  do {
+    grpc::ClientContext context;
+    prepare(context, c);
+    v1::QueryTwinsResponse response;
+    check(stub->QueryTwins(&context, request, &response), "query");
+    for (const auto& twin : response.twins()) {
+      if (q.limit > 0 && shown >= q.limit) return EXIT_SUCCESS;
+      fmt::print("{}\n", describe(twin));
+      ++shown;
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  fmt::print(stderr, "{} twins\n", shown);
+  return EXIT_SUCCESS;
+}
+
+int run_watch(const connection_options& c, const query_arguments& q, bool initial, double seconds) {
+  auto stub = v1::TwinService::NewStub(open_channel(c));
+  grpc::ClientContext context;
+  prepare(context, c, true);
+  if (seconds > 0)
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
+  v1::WatchTwinsRequest request;
+  *request.mutable_filter() = make_filter(q);
+  request.set_send_initial_state(initial);
+  auto reader = stub->WatchTwins(&context, request);
+  v1::TwinChange change;
+  while (reader->Read(&change)) {
+    const char* type = v1::TwinChange::ChangeType_Name(change.type()).c_str() + std::string("CHANGE_TYPE_").size();
+    if (change.type() == v1::TwinChange::CHANGE_TYPE_INITIAL_STATE_END) fmt::print("-- initial state sent --\n");
+    else fmt::print("{:<8} {}\n", type, describe(change.twin()));
+    std::fflush(stdout);
+  }
+  const grpc::Status status = reader->Finish();
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && seconds > 0) return EXIT_SUCCESS;
+  check(status, "watch");
+  return EXIT_SUCCESS;
+}
+
+int run_history(const connection_options& c, const std::string& id, double since_s) {
+  auto stub = v1::TwinService::NewStub(open_channel(c));
+  v1::GetHistoryRequest request;
+  request.mutable_twin()->set_kind(v1::TWIN_KIND_ROAD_SEGMENT);
+  request.mutable_twin()->set_id(id);
+  request.set_start_time_ms(now_ms() - static_cast<std::int64_t>(since_s * 1000));
+  request.set_page_size(1000);
+  std::size_t shown = 0;
+  do {
+    grpc::ClientContext context;
+    prepare(context, c);
+    v1::GetHistoryResponse response;
+    check(stub->GetHistory(&context, request, &response), "history " + id);
+    for (const auto& e : response.entries()) {
+      const auto& r = e.reading();
+      if (r.has_traffic_detector())
+        fmt::print("{} detector count {} speed {:.1f} km/h occupancy {:.2f}  ({} #{})\n", e.time_ms(),
+                   r.traffic_detector().vehicle_count(), r.traffic_detector().mean_speed_kmh(),
+                   r.traffic_detector().occupancy(), e.source(), e.sequence());
+      else if (r.has_segment_event())
+        fmt::print("{} event {} factor {:.2f} cause '{}'  ({} #{})\n", e.time_ms(),
+                   v1::SegmentEvent::Kind_Name(r.segment_event().kind()), r.segment_event().capacity_factor(),
+                   r.segment_event().cause(), e.source(), e.sequence());
+      ++shown;
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  fmt::print(stderr, "{} entries\n", shown);
+  return EXIT_SUCCESS;
+}
+
+struct ingest_arguments {
+  std::string csv;
+  std::string source = "twinctl";
+  std::uint64_t first_sequence = 0;  // 0: derived from the clock, so reruns are new batches
+  std::size_t batch_size = 500;
+  double interval_s = 60;
+};
+
+int run_ingest(const connection_options& c, const ingest_arguments& a) {
+  const auto readings = read_detector_csv(a.csv, now_ms(), static_cast<std::int64_t>(a.interval_s * 1000));
+  auto stub = v1::IngestService::NewStub(open_channel(c));
+  grpc::ClientContext context;
+  prepare(context, c, true);
+  auto stream = stub->Ingest(&context);
+  std::uint64_t sequence = a.first_sequence != 0 ? a.first_sequence : static_cast<std::uint64_t>(now_ms());
+  std::size_t batches = 0, accepted = 0, rejected = 0, duplicates = 0;
+  bool failed = false;
+  for (std::size_t start = 0; start < readings.size(); start += a.batch_size) {
+    v1::IngestBatch batch;
+    batch.set_source(a.source);
+    batch.set_sequence(sequence++);
+    for (std::size_t i = start; i < std::min(readings.size(), start + a.batch_size); ++i) *batch.add_readings() = readings[i];
+    if (!stream->Write(batch)) break;
+    v1::IngestAck ack;
+    if (!stream->Read(&ack)) break;
+    ++batches;
+    accepted += ack.accepted();
+    rejected += static_cast<std::size_t>(ack.rejected_size());
+    duplicates += ack.duplicate() ? 1 : 0;
+    for (const auto& r : ack.rejected()) {
+      failed = true;
+      fmt::print(stderr, "rejected: {}, line of batch {} reading {}: {} ({})\n", a.csv, ack.sequence(), r.index(),
+                 r.reason(), v1::RejectionCode_Name(r.code()));
+    }
+  }
+  stream->WritesDone();
+  const grpc::Status status = stream->Finish();
+  fmt::print("{} readings in {} batches: {} accepted, {} rejected, {} duplicate batches\n", readings.size(), batches,
+             accepted, rejected, duplicates);
+  check(status, "ingest");
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int run_stats(const connection_options& c) {
+  auto stub = v1::TwinService::NewStub(open_channel(c));
+  grpc::ClientContext context;
+  prepare(context, c);
+  v1::TwinStats stats;
+  check(stub->GetStats(&context, v1::GetStatsRequest{}, &stats), "stats");
+  fmt::print("readings stored: {}\nbatches written: {}\nduplicate batches: {}\nroad segments: {}\n"
+             "twin time: {} ms since epoch (lag {} ms, time scale {})\n",
+             stats.readings_logged(), stats.batches_written(), stats.duplicate_batches(), stats.road_segments(),
+             stats.twin_time_ms(), stats.lag_ms(), stats.time_scale());
+  return EXIT_SUCCESS;
+}
+
+}  // namespace
+
+}  // namespace citytwin
+
+int main(int argc, char** argv) {
+  using namespace citytwin;
+  CLI::App app{"twinctl: query and feed a running CityTwin server"};
+  app.require_subcommand(1);
+  connection_options c;
+  app.add_option("--server", c.server, "Server address HOST:PORT")->capture_default_str();
+  app.add_option("--token", c.token, "Bearer token (default: $TWINCTL_TOKEN)");
+  app.add_option("--tls-ca", c.tls_ca, "PEM CA to verify the server: use TLS")->check(CLI::ExistingFile);
+  app.add_option("--tls-cert", c.tls_cert, "PEM client certificate (mutual TLS)")->check(CLI::ExistingFile);
+  app.add_option("--tls-key", c.tls_key, "PEM key of --tls-cert")->check(CLI::ExistingFile);
+  app.add_option("--timeout", c.timeout_s, "Seconds to wait for an answer")->capture_default_str();
+  int exit_code = EXIT_SUCCESS;
+  auto guarded = [&](const std::function<int()>& command) {
+    return [&, command] {
+      try {
+        exit_code = command();
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "error: {}\n", e.what());
+        exit_code = EXIT_FAILURE;
+      }
+    };
+  };
+
+  app.add_subcommand("health", "Is the server serving?")->callback(guarded([&] { return run_health(c); }));
+
+  std::string id;
+  bool json = false;
+  auto* get = app.add_subcommand("get", "One twin's current state");
+  get->add_option("id", id, "Segment id: FROM-TO node pair (or its index)")->required();
+  get->add_flag("--full", json, "Print every field");
+  get->callback(guarded([&] { return run_get(c, id, json); }));
+
+  query_arguments q;
+  auto add_filter = [&](CLI::App* cmd) {
+    cmd->add_option("--bbox", q.bbox, "MIN_X MIN_Y MAX_X MAX_Y")->expected(4);
+    cmd->add_option("--speed-below", q.speed_below, "Only segments slower than this (km/h)");
+    cmd->add_flag("--closed", q.closed, "Only closed segments");
+  };
+  auto* query = app.add_subcommand("query", "Twins matching a filter");
+  add_filter(query);
+  query->add_option("--limit", q.limit, "Print at most this many");
+  query->callback(guarded([&] { return run_query(c, q); }));
+
+  bool initial = false;
+  double watch_seconds = 0;
+  auto* watch = app.add_subcommand("watch", "Stream changes of matching twins");
+  add_filter(watch);
+  watch->add_flag("--initial", initial, "First send the current state of every match");
+  watch->add_option("--for", watch_seconds, "Stop after this many seconds");
+  watch->callback(guarded([&] { return run_watch(c, q, initial, watch_seconds); }));
+
+  double since_s = 3600;
+  auto* history = app.add_subcommand("history", "A twin's readings over the last while");
+  history->add_option("id", id, "Segment id")->required();
+  history->add_option("--since", since_s, "Seconds back from now")->capture_default_str();
+  history->callback(guarded([&] { return run_history(c, id, since_s); }));
+
+  ingest_arguments ia;
+  auto* ingest = app.add_subcommand("ingest", "Send detector readings from a CSV (segment_id,time_s,count,speed_kmh,occupancy)");
+  ingest->add_option("--csv", ia.csv, "The CSV file; time_s is epoch seconds, or seconds from now when below 1e9")->required()->check(CLI::ExistingFile);
+  ingest->add_option("--source", ia.source, "Feed name, for duplicate detection")->capture_default_str();
+  ingest->add_option("--first-sequence", ia.first_sequence, "Sequence number of the first batch (default: from the clock)");
+  ingest->add_option("--batch-size", ia.batch_size, "Readings per batch")->check(CLI::Range(1, 10000))->capture_default_str();
+  ingest->add_option("--interval", ia.interval_s, "Seconds each count covers")->check(CLI::PositiveNumber)->capture_default_str();
+  ingest->callback(guarded([&] { return run_ingest(c, ia); }));
+
+  app.add_subcommand("stats", "Readings stored and the twin's clock")->callback(guarded([&] { return run_stats(c); }));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}

@@ -1,0 +1,99 @@
+#include "engine/frontdoor/ingest_service.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+
+#include "engine/frontdoor/reading_application.hpp"
+#include "engine/store/twin_store.hpp"
+
+namespace citytwin {
+
+namespace {
+
+std::int64_t wall_epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void reject_all(const v1::IngestBatch& batch, v1::IngestAck& ack, v1::RejectionCode code, const std::string& reason) {
+  for (int i = 0; i < batch.readings_size(); ++i) {
+    auto* r = ack.add_rejected();
+    r->set_index(static_cast<std::uint32_t>(i));
+    r->set_code(code);
+    r->set_reason(reason);
+  }
+}
+
+}  // namespace
+
+v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch) {
+  v1::IngestAck ack;
+  ack.set_sequence(batch.sequence());
+  if (batch.source().empty()) {
+    reject_all(batch, ack, v1::REJECTION_CODE_INVALID_ARGUMENT, "the batch has no source, so duplicates cannot be told apart");
+    return ack;
+  }
+  if (static_cast<std::size_t>(batch.readings_size()) > context_.limits.max_readings_per_batch) {
+    reject_all(batch, ack, v1::REJECTION_CODE_OUT_OF_RANGE,
+               fmt::format("the batch has {} readings; at most {} are accepted per batch", batch.readings_size(),
+                           context_.limits.max_readings_per_batch));
+    return ack;
+  }
+  const std::int64_t now_ms = wall_epoch_ms();
+  std::vector<stored_reading> records;
+  std::vector<std::pair<int, accepted_reading>> accepted;
+  for (int i = 0; i < batch.readings_size(); ++i) {
+    auto verdict = validate_reading(batch.readings(i), static_cast<std::uint32_t>(i), context_.catalog, now_ms,
+                                    context_.limits);
+    if (auto* bad = std::get_if<rejection>(&verdict)) {
+      auto* r = ack.add_rejected();
+      r->set_index(bad->index);
+      r->set_code(bad->code);
+      r->set_reason(bad->reason);
+      continue;
+    }
+    auto& ok = std::get<accepted_reading>(verdict);
+    records.push_back(stored_reading{ok.twin_id, ok.time_ms, static_cast<std::uint32_t>(batch.readings(i).reading_case()),
+                                     batch.readings(i).SerializeAsString()});
+    accepted.emplace_back(i, std::move(ok));
+  }
+  std::shared_lock lock(context_.snapshot_lock);
+  // Durable first: the ack below promises the readings survive a crash.
+  const auto written = context_.store.append_batch(batch.source(), batch.sequence(), records);
+  if (written.duplicate) {
+    ack.set_duplicate(true);
+    ack.clear_rejected();
+    return ack;
+  }
+  // The batch's readings hold consecutive log positions ending at written.log_position.
+  const std::uint64_t first = written.log_position + 1 - records.size();
+  for (std::size_t k = 0; k < accepted.size(); ++k) {
+    const auto& [i, target] = accepted[k];
+    const v1::Reading& reading = batch.readings(i);
+    if (record_reading(reading, target.segment, first + k, context_.inputs))
+      send_to_simulation(target.segment, context_.inputs.get(target.segment), context_.twin,
+                         reading.has_segment_event(), reading.has_traffic_detector());
+  }
+  ack.set_accepted(static_cast<std::uint32_t>(accepted.size()));
+  return ack;
+}
+
+grpc::Status ingest_service::Ingest(grpc::ServerContext* context,
+                                    grpc::ServerReaderWriter<v1::IngestAck, v1::IngestBatch>* stream) {
+  caller who;
+  if (auto s = context_.access.authorize(*context, role::feed, who); !s.ok()) return s;
+  v1::IngestBatch batch;
+  while (stream->Read(&batch)) {
+    v1::IngestAck ack;
+    try {
+      ack = handle_batch(batch);
+    } catch (const std::exception& e) {
+      // Nothing of this batch was acknowledged; the sender retries it on a new stream.
+      return {grpc::StatusCode::UNAVAILABLE, fmt::format("batch {} was not stored: {}", batch.sequence(), e.what())};
+    }
+    if (!stream->Write(ack)) return {grpc::StatusCode::CANCELLED, "the sender went away"};
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace citytwin

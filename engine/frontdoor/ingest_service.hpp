@@ -1,0 +1,26 @@
+#pragma once
+// IngestService: batches of readings in, one ack per batch out. A batch's accepted readings are
+// written to the store in one synced write before the ack is sent, then applied to the live
+// twin; a repeated (source, sequence) is acknowledged as a duplicate and applied no second time.
+
+#include "citytwin/v1/twin.grpc.pb.h"
+#include "engine/frontdoor/frontdoor_context.hpp"
+
+namespace citytwin {
+
+class ingest_service final : public v1::IngestService::Service {
+ public:
+  explicit ingest_service(frontdoor_context& context) : context_(context) {}
+
+  grpc::Status Ingest(grpc::ServerContext* context,
+                      grpc::ServerReaderWriter<v1::IngestAck, v1::IngestBatch>* stream) override;
+
+  // One batch, without the transport: what the stream does for each message. Throws when the
+  // store cannot write (then nothing was acknowledged or applied).
+  v1::IngestAck handle_batch(const v1::IngestBatch& batch);
+
+ private:
+  frontdoor_context& context_;
+};
+
+}  // namespace citytwin

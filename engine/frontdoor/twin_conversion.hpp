@@ -1,0 +1,29 @@
+#pragma once
+// The twin state the API returns, built from a published view of the live twin, and the
+// filters callers use to pick twins.
+
+#include "citytwin/v1/twin.pb.h"
+#include "engine/city/city_graph.hpp"
+#include "engine/frontdoor/segment_directory.hpp"
+#include "engine/live/live_twin.hpp"
+
+namespace citytwin {
+
+struct twin_catalog {
+  explicit twin_catalog(const city_graph& g) : graph(g), directory(g) {}
+  const city_graph& graph;
+  segment_directory directory;
+  bool wgs84 = false;  // node coordinates are longitude/latitude (OSM) rather than the source's plane
+  std::int64_t counters_since_ms = 0;  // when the inflow/outflow counters started
+};
+
+v1::Twin segment_twin(const twin_catalog& catalog, const twin_view& view, segment_id segment);
+
+// Whether a segment in this view passes the filter (kinds, ids, bounding box, predicate).
+bool segment_matches(const twin_catalog& catalog, const twin_view& view, segment_id segment,
+                     const v1::TwinFilter& filter);
+
+// Checks a filter's own values; empty when it is usable, the reason otherwise.
+std::string filter_problem(const twin_catalog& catalog, const v1::TwinFilter& filter);
+
+}  // namespace citytwin

@@ -1,0 +1,197 @@
+#include "engine/frontdoor/twin_query_service.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <map>
+#include <thread>
+
+#include "engine/store/twin_store.hpp"
+
+namespace citytwin {
+
+namespace {
+
+constexpr int default_page_size = 100;
+constexpr int max_page_size = 1000;
+
+// What a watcher compares to decide a twin changed; speed to the nearest km/h so noise stays quiet.
+struct watched_state {
+  bool closed = false;
+  double capacity_factor = 1;
+  std::int32_t vehicles = 0;
+  std::int32_t queued = 0;
+  long speed_kmh = 0;
+  bool operator==(const watched_state&) const = default;
+};
+
+watched_state watched(const segment_snapshot& s) {
+  return {s.closed, s.capacity_factor, s.vehicles, s.queued, std::lround(s.mean_speed_mps * 3.6)};
+}
+
+grpc::Status invalid(const std::string& why) { return {grpc::StatusCode::INVALID_ARGUMENT, why}; }
+
+}  // namespace
+
+grpc::Status twin_query_service::GetTwin(grpc::ServerContext* context, const v1::GetTwinRequest* request,
+                                         v1::Twin* response) {
+  caller who;
+  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
+  const auto& ref = request->twin();
+  if (ref.kind() != v1::TWIN_KIND_ROAD_SEGMENT && ref.kind() != v1::TWIN_KIND_UNSPECIFIED)
+    return {grpc::StatusCode::NOT_FOUND, "this twin holds road segments only; no buildings or utility nodes are loaded"};
+  const auto resolved = context_.catalog.directory.resolve(ref.id());
+  if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
+  *response = segment_twin(context_.catalog, *context_.twin.view(), std::get<segment_id>(resolved));
+  return grpc::Status::OK;
+}
+
+grpc::Status twin_query_service::QueryTwins(grpc::ServerContext* context, const v1::QueryTwinsRequest* request,
+                                            v1::QueryTwinsResponse* response) {
+  caller who;
+  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
+  if (auto problem = filter_problem(context_.catalog, request->filter()); !problem.empty()) return invalid(problem);
+  if (request->page_size() < 0 || request->page_size() > max_page_size)
+    return invalid(fmt::format("page_size must be between 0 and {}", max_page_size));
+  const int page_size = request->page_size() == 0 ? default_page_size : request->page_size();
+  std::size_t start = 0;
+  if (!request->page_token().empty()) {
+    // The token is the segment id to resume at, so pages stay stable while the state changes.
+    char* end = nullptr;
+    const unsigned long long parsed = std::strtoull(request->page_token().c_str(), &end, 10);
+    if (*end != '\0' || parsed > context_.catalog.graph.segments.size()) return invalid("page_token is not one this server issued");
+    start = parsed;
+  }
+  const auto view = context_.twin.view();
+  for (std::size_t s = start; s < view->segments.size(); ++s) {
+    if (!segment_matches(context_.catalog, *view, static_cast<segment_id>(s), request->filter())) continue;
+    if (response->twins_size() == page_size) {
+      response->set_next_page_token(std::to_string(s));
+      break;
+    }
+    *response->add_twins() = segment_twin(context_.catalog, *view, static_cast<segment_id>(s));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status twin_query_service::WatchTwins(grpc::ServerContext* context, const v1::WatchTwinsRequest* request,
+                                            grpc::ServerWriter<v1::TwinChange>* writer) {
+  caller who;
+  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
+  const v1::TwinFilter& filter = request->filter();
+  if (auto problem = filter_problem(context_.catalog, filter); !problem.empty()) return invalid(problem);
+  if (request->min_interval_ms() < 0) return invalid("min_interval_ms must not be negative");
+
+  std::map<segment_id, watched_state> members;  // matching twins and what the watcher last saw
+  auto view = context_.twin.view();
+  auto send = [&](v1::TwinChange::ChangeType type, segment_id s, const twin_view& v) {
+    v1::TwinChange change;
+    change.set_type(type);
+    *change.mutable_twin() = segment_twin(context_.catalog, v, s);
+    return writer->Write(change);
+  };
+  for (segment_id s = 0; s < view->segments.size(); ++s) {
+    if (!segment_matches(context_.catalog, *view, s, filter)) continue;
+    members[s] = watched(view->segments[s]);
+    if (request->send_initial_state() && !send(v1::TwinChange::CHANGE_TYPE_INITIAL, s, *view))
+      return {grpc::StatusCode::CANCELLED, "the watcher went away"};
+  }
+  if (request->send_initial_state()) {
+    v1::TwinChange end;
+    end.set_type(v1::TwinChange::CHANGE_TYPE_INITIAL_STATE_END);
+    if (!writer->Write(end)) return {grpc::StatusCode::CANCELLED, "the watcher went away"};
+  }
+  std::uint64_t version = view->version;
+  auto last_round = std::chrono::steady_clock::now();
+  while (!context->IsCancelled()) {
+    auto next = context_.twin.wait_for_view_after(version, std::chrono::milliseconds(500));
+    if (auto failure = context_.twin.failure()) return {grpc::StatusCode::UNAVAILABLE, "the live twin stopped: " + *failure};
+    if (next->version == version) continue;
+    // Views are whole states, so a watcher that skips some still ends up right; one that falls
+    // far behind is dropped rather than buffered, so it can never hold back the twin or ingest.
+    if (next->version - version > context_.watch_max_views_behind)
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              fmt::format("the watcher fell {} state updates behind; reconnect with send_initial_state",
+                          next->version - version)};
+    const auto due = last_round + std::chrono::milliseconds(request->min_interval_ms());
+    if (std::chrono::steady_clock::now() < due) {
+      std::this_thread::sleep_until(due);
+      next = context_.twin.view();
+    }
+    last_round = std::chrono::steady_clock::now();
+    for (segment_id s = 0; s < next->segments.size(); ++s) {
+      const bool matches = segment_matches(context_.catalog, *next, s, filter);
+      const auto known = members.find(s);
+      bool ok = true;
+      if (matches && known == members.end()) {
+        members[s] = watched(next->segments[s]);
+        ok = send(v1::TwinChange::CHANGE_TYPE_ENTERED, s, *next);
+      } else if (!matches && known != members.end()) {
+        members.erase(known);
+        ok = send(v1::TwinChange::CHANGE_TYPE_LEFT, s, *next);
+      } else if (matches && !(known->second == watched(next->segments[s]))) {
+        known->second = watched(next->segments[s]);
+        ok = send(v1::TwinChange::CHANGE_TYPE_UPDATED, s, *next);
+      }
+      if (!ok) return {grpc::StatusCode::CANCELLED, "the watcher went away"};
+    }
+    version = next->version;
+  }
+  return {grpc::StatusCode::CANCELLED, "the watcher cancelled"};
+}
+
+grpc::Status twin_query_service::GetHistory(grpc::ServerContext* context, const v1::GetHistoryRequest* request,
+                                            v1::GetHistoryResponse* response) {
+  caller who;
+  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
+  const auto& ref = request->twin();
+  if (ref.kind() != v1::TWIN_KIND_ROAD_SEGMENT && ref.kind() != v1::TWIN_KIND_UNSPECIFIED)
+    return {grpc::StatusCode::NOT_FOUND, "this twin holds road segments only"};
+  const auto resolved = context_.catalog.directory.resolve(ref.id());
+  if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
+  if (request->end_time_ms() != 0 && request->end_time_ms() < request->start_time_ms())
+    return invalid("end_time_ms is before start_time_ms");
+  for (int type : request->entry_types())
+    if (type == v1::HISTORY_ENTRY_TYPE_STATE_SAMPLE)
+      return {grpc::StatusCode::UNIMPLEMENTED, "state samples are not recorded yet; ask for readings"};
+  if (request->page_size() < 0 || request->page_size() > max_page_size)
+    return invalid(fmt::format("page_size must be between 0 and {}", max_page_size));
+  const std::size_t page_size = request->page_size() == 0 ? default_page_size : request->page_size();
+  const std::int64_t end = request->end_time_ms() == 0 ? INT64_MAX : request->end_time_ms();
+  std::string token = request->page_token();
+  std::vector<recorded_reading> readings;
+  try {
+    readings = context_.store.history("segment/" + context_.catalog.directory.id_of(std::get<segment_id>(resolved)),
+                                      request->start_time_ms(), end, page_size, &token);
+  } catch (const std::invalid_argument& e) {
+    return invalid(std::string("page_token: ") + e.what());
+  } catch (const std::exception& e) {
+    return {grpc::StatusCode::UNAVAILABLE, e.what()};
+  }
+  for (const recorded_reading& r : readings) {
+    auto* entry = response->add_entries();
+    entry->set_time_ms(r.reading.time_ms);
+    entry->set_source(r.source);
+    entry->set_sequence(r.sequence);
+    if (!entry->mutable_reading()->ParseFromString(r.reading.payload))
+      return {grpc::StatusCode::DATA_LOSS, "a stored reading could not be decoded"};
+  }
+  response->set_next_page_token(token);
+  return grpc::Status::OK;
+}
+
+grpc::Status twin_query_service::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
+                                          v1::TwinStats* response) {
+  caller who;
+  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
+  const store_stats stats = context_.store.stats();
+  response->set_readings_logged(context_.store.last_log_position());
+  response->set_batches_written(stats.batches_written);
+  response->set_duplicate_batches(stats.duplicates);
+  response->set_twin_time_ms(context_.twin.to_epoch_ms(context_.twin.now()));
+  response->set_lag_ms(context_.twin.lag());
+  response->set_time_scale(context_.twin.time_scale());
+  response->set_road_segments(static_cast<std::uint32_t>(context_.catalog.graph.segments.size()));
+  return grpc::Status::OK;
+}
+
+}  // namespace citytwin

@@ -1,0 +1,137 @@
+#include "engine/live/live_twin.hpp"
+
+#include "engine/demand/trip_generator.hpp"
+
+namespace citytwin {
+
+namespace {
+std::int64_t wall_epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+live_twin::live_twin(const city_graph& graph, live_twin_options options) : graph_(graph), options_(options) {
+  if (!(options_.time_scale > 0)) throw std::invalid_argument("time scale must be positive");
+  // Fixed here, not at start(), so readings restored before the start map to the right times.
+  epoch_at_start_ms_ = options_.epoch_at_start_ms != 0 ? options_.epoch_at_start_ms : wall_epoch_ms();
+  wall_start_ = std::chrono::steady_clock::now();
+  auto empty = std::make_shared<twin_view>();
+  empty->segments.resize(graph.segments.size());
+  for (segment_id s = 0; s < graph.segments.size(); ++s) {
+    empty->segments[s].segment = s;
+    empty->segments[s].mean_speed_mps = graph.segments[s].freeflow_speed_mps;
+  }
+  view_ = std::move(empty);
+}
+
+live_twin::~live_twin() { stop(); }
+
+void live_twin::start() {
+  thread_ = std::thread([this] {
+    try {
+      simulation_options sim;
+      sim.seed = options_.seed;
+      sim.threads = options_.threads;
+      sim.duration = options_.demand_period;
+      sim.demand_scale = options_.demand_scale;
+      sim.live = std::make_shared<live_hooks>();
+      sim.live->publish_every = options_.publish_every;
+      sim.live->keep_running = [this](sim_time start) { return pace(start); };
+      sim.live->pull = [this](sim_time start, auto& controls, auto& observations) {
+        pull(start, controls, observations);
+      };
+      sim.live->publish = [this](sim_time now, std::vector<segment_snapshot>&& segments) {
+        publish(now, std::move(segments));
+      };
+      const trip_plan plan = generate_trips(graph_, demand_options{options_.seed, options_.demand_scale,
+                                                                   options_.demand_period});
+      run_simulation(graph_, plan, sim);
+    } catch (...) {
+      std::lock_guard lock(view_mutex_);
+      failure_ = std::current_exception();
+    }
+    stopping_ = true;
+    view_changed_.notify_all();
+  });
+}
+
+void live_twin::stop() {
+  stopping_ = true;
+  view_changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool live_twin::pace(sim_time start) {
+  now_ = start;
+  const auto due = wall_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double, std::milli>(start / options_.time_scale));
+  std::unique_lock lock(view_mutex_);
+  view_changed_.wait_until(lock, due, [this] { return stopping_.load(); });
+  return !stopping_;
+}
+
+sim_time live_twin::lag() const {
+  const double wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start_).count();
+  return std::max<sim_time>(0, static_cast<sim_time>(wall_ms * options_.time_scale) - now_.load());
+}
+
+void live_twin::submit_control(const segment_control& control) {
+  std::lock_guard lock(inbox_mutex_);
+  pending_controls_.push_back(control);
+}
+
+void live_twin::submit_observation(segment_id segment, const detector_observation& observation) {
+  std::lock_guard lock(inbox_mutex_);
+  pending_observations_.emplace_back(segment, observation);
+}
+
+void live_twin::pull(sim_time start, std::vector<segment_control>& controls,
+                     std::vector<std::pair<segment_id, detector_observation>>& observations) {
+  std::lock_guard lock(inbox_mutex_);
+  // Controls scheduled for later stay in the inbox until their window comes.
+  std::vector<segment_control> later;
+  for (const segment_control& c : pending_controls_) (c.at <= start ? controls : later).push_back(c);
+  pending_controls_.swap(later);
+  observations.swap(pending_observations_);
+}
+
+void live_twin::publish(sim_time now, std::vector<segment_snapshot>&& segments) {
+  auto view = std::make_shared<twin_view>();
+  view->time = now;
+  view->epoch_ms = to_epoch_ms(now);
+  view->segments = std::move(segments);
+  {
+    std::lock_guard lock(view_mutex_);
+    view->version = view_->version + 1;
+    view_ = std::move(view);
+  }
+  view_changed_.notify_all();
+}
+
+std::shared_ptr<const twin_view> live_twin::view() const {
+  std::lock_guard lock(view_mutex_);
+  return view_;
+}
+
+std::shared_ptr<const twin_view> live_twin::wait_for_view_after(std::uint64_t version,
+                                                                std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(view_mutex_);
+  view_changed_.wait_for(lock, timeout, [&] { return view_->version > version || stopping_.load(); });
+  return view_;
+}
+
+std::optional<std::string> live_twin::failure() const {
+  std::lock_guard lock(view_mutex_);
+  if (!failure_) return std::nullopt;
+  try {
+    std::rethrow_exception(failure_);
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  } catch (...) {
+    return std::string("unknown error");
+  }
+}
+
+}  // namespace citytwin

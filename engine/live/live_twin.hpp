@@ -1,0 +1,92 @@
+#pragma once
+// The live twin: the city's simulation paced to the wall clock (or a multiple of it), taking
+// closures and detector readings as they arrive and publishing its state for readers. Readers
+// never wait for the simulation and the simulation never waits for readers: they share only
+// immutable published views and a small inbox.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "engine/city/city_graph.hpp"
+#include "engine/runtime/simulation.hpp"
+
+namespace citytwin {
+
+struct live_twin_options {
+  std::uint64_t seed = 1;
+  double time_scale = 1;                      // simulated seconds per wall-clock second
+  sim_time demand_period = 24 * ms_per_hour;  // the trip table's hourly rates are spread over this
+  double demand_scale = 1;
+  std::uint32_t threads = 1;
+  sim_time publish_every = 5 * ms_per_second;
+  std::int64_t epoch_at_start_ms = 0;  // the wall-clock time simulated time 0 stands for; 0 = now
+};
+
+// One published state of every segment, immutable once published.
+struct twin_view {
+  std::uint64_t version = 0;
+  sim_time time = 0;
+  std::int64_t epoch_ms = 0;
+  std::vector<segment_snapshot> segments;
+};
+
+class live_twin {
+ public:
+  live_twin(const city_graph& graph, live_twin_options options);
+  ~live_twin();
+  live_twin(const live_twin&) = delete;
+  live_twin& operator=(const live_twin&) = delete;
+
+  void start();
+  void stop();  // waits for the simulation thread
+
+  // Applied in the first window that starts at or after the control's time.
+  void submit_control(const segment_control& control);
+  void submit_observation(segment_id segment, const detector_observation& observation);
+
+  std::shared_ptr<const twin_view> view() const;
+  // Blocks until a view newer than `version` exists (or the timeout passes, or the twin stops).
+  std::shared_ptr<const twin_view> wait_for_view_after(std::uint64_t version, std::chrono::milliseconds timeout) const;
+
+  const city_graph& graph() const { return graph_; }
+  sim_time now() const { return now_.load(); }
+  std::int64_t to_epoch_ms(sim_time t) const { return epoch_at_start_ms_ + t; }
+  sim_time from_epoch_ms(std::int64_t epoch_ms) const { return epoch_ms - epoch_at_start_ms_; }
+  // Simulated time the twin is behind where the wall clock says it should be (>= 0).
+  sim_time lag() const;
+  double time_scale() const { return options_.time_scale; }
+  // The simulation's error, if it stopped on one.
+  std::optional<std::string> failure() const;
+
+ private:
+  bool pace(sim_time start);
+  void pull(sim_time start, std::vector<segment_control>& controls, std::vector<std::pair<segment_id, detector_observation>>& observations);
+  void publish(sim_time now, std::vector<segment_snapshot>&& segments);
+
+  const city_graph& graph_;
+  live_twin_options options_;
+  std::int64_t epoch_at_start_ms_ = 0;
+  std::chrono::steady_clock::time_point wall_start_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<sim_time> now_{0};
+
+  mutable std::mutex inbox_mutex_;
+  std::vector<segment_control> pending_controls_;
+  std::vector<std::pair<segment_id, detector_observation>> pending_observations_;
+
+  mutable std::mutex view_mutex_;
+  mutable std::condition_variable view_changed_;
+  std::shared_ptr<const twin_view> view_;
+  std::exception_ptr failure_;
+};
+
+}  // namespace citytwin

@@ -1,0 +1,94 @@
+#include "engine/live/twin_inputs.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <tuple>
+
+namespace citytwin {
+
+namespace {
+constexpr int snapshot_format = 1;
+
+template <class T>
+bool newer(const T& candidate, const T& current) {
+  return std::tie(candidate.time_ms, candidate.log_position) > std::tie(current.time_ms, current.log_position);
+}
+}  // namespace
+
+bool twin_inputs::record_event(segment_id segment, const recorded_event& event) {
+  std::lock_guard lock(mutex_);
+  segment_inputs& s = segments_[segment];
+  if (s.has_event && !newer(event, s.event)) return false;
+  s.has_event = true;
+  s.event = event;
+  return true;
+}
+
+bool twin_inputs::record_observation(segment_id segment, const recorded_observation& observation) {
+  std::lock_guard lock(mutex_);
+  segment_inputs& s = segments_[segment];
+  if (s.has_observation && !newer(observation, s.observation)) return false;
+  s.has_observation = true;
+  s.observation = observation;
+  return true;
+}
+
+std::map<segment_id, segment_inputs> twin_inputs::segments() const {
+  std::lock_guard lock(mutex_);
+  return segments_;
+}
+
+segment_inputs twin_inputs::get(segment_id segment) const {
+  std::lock_guard lock(mutex_);
+  const auto found = segments_.find(segment);
+  return found == segments_.end() ? segment_inputs{} : found->second;
+}
+
+std::string twin_inputs::serialize() const {
+  nlohmann::json doc;
+  doc["format"] = snapshot_format;
+  auto& list = doc["segments"] = nlohmann::json::array();
+  for (const auto& [id, s] : segments()) {
+    nlohmann::json item{{"segment", id}};
+    if (s.has_event)
+      item["event"] = {s.event.time_ms, s.event.log_position, static_cast<int>(s.event.kind), s.event.capacity_factor};
+    if (s.has_observation)
+      item["observation"] = {s.observation.time_ms, s.observation.log_position, s.observation.speed_kmh,
+                             s.observation.flow_veh_h};
+    list.push_back(std::move(item));
+  }
+  return doc.dump();
+}
+
+std::map<segment_id, segment_inputs> twin_inputs::parse(const std::string& bytes) {
+  std::map<segment_id, segment_inputs> out;
+  try {
+    const auto doc = nlohmann::json::parse(bytes);
+    if (doc.at("format").get<int>() != snapshot_format) throw std::invalid_argument("unknown snapshot format");
+    for (const auto& item : doc.at("segments")) {
+      segment_inputs& s = out[item.at("segment").get<segment_id>()];
+      if (item.contains("event")) {
+        const auto& e = item["event"];
+        s.has_event = true;
+        s.event = {e.at(0).get<std::int64_t>(), e.at(1).get<std::uint64_t>(),
+                   static_cast<control_kind>(e.at(2).get<int>()), e.at(3).get<double>()};
+      }
+      if (item.contains("observation")) {
+        const auto& o = item["observation"];
+        s.has_observation = true;
+        s.observation = {o.at(0).get<std::int64_t>(), o.at(1).get<std::uint64_t>(), o.at(2).get<double>(),
+                         o.at(3).get<double>()};
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("the twin snapshot is damaged: ") + e.what());
+  }
+  return out;
+}
+
+void twin_inputs::restore(std::map<segment_id, segment_inputs> segments) {
+  std::lock_guard lock(mutex_);
+  segments_ = std::move(segments);
+}
+
+}  // namespace citytwin

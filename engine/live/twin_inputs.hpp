@@ -1,0 +1,59 @@
+#pragma once
+// What the outside world has told the twin, per segment: the newest event (closed, reopened,
+// capacity factor) and the newest detector reading. "Newest" is by the reading's own time, then
+// by its place in the store's log, so the state is the same whatever order concurrent batches
+// are applied in, and equals a replay of the log from scratch. This is what a snapshot holds.
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "engine/runtime/traffic_messages.hpp"
+
+namespace citytwin {
+
+struct recorded_event {
+  std::int64_t time_ms = 0;
+  std::uint64_t log_position = 0;
+  control_kind kind = control_kind::reopen;
+  double capacity_factor = 1;
+  bool operator==(const recorded_event&) const = default;
+};
+
+struct recorded_observation {
+  std::int64_t time_ms = 0;
+  std::uint64_t log_position = 0;
+  double speed_kmh = 0;
+  double flow_veh_h = 0;
+  bool operator==(const recorded_observation&) const = default;
+};
+
+struct segment_inputs {
+  bool has_event = false;
+  recorded_event event;
+  bool has_observation = false;
+  recorded_observation observation;
+  bool operator==(const segment_inputs&) const = default;
+};
+
+class twin_inputs {
+ public:
+  // Each returns true when the reading is now the newest of its kind for the segment, i.e. when
+  // it should reach the simulation; an older one is kept in history only.
+  bool record_event(segment_id segment, const recorded_event& event);
+  bool record_observation(segment_id segment, const recorded_observation& observation);
+
+  std::map<segment_id, segment_inputs> segments() const;
+  segment_inputs get(segment_id segment) const;
+  std::string serialize() const;
+  // Throws std::invalid_argument when the bytes are not a snapshot this version wrote.
+  static std::map<segment_id, segment_inputs> parse(const std::string& bytes);
+  void restore(std::map<segment_id, segment_inputs> segments);
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<segment_id, segment_inputs> segments_;
+};
+
+}  // namespace citytwin

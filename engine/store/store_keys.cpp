@@ -1,0 +1,134 @@
+#include "engine/store/store_keys.hpp"
+
+#include <stdexcept>
+
+namespace citytwin::store_keys {
+
+namespace {
+constexpr std::uint64_t sign_bit = std::uint64_t{1} << 63;
+constexpr std::size_t reading_key_tail = 1 + 8 + 8;  // '\0' time position
+
+std::uint64_t read_be(std::string_view bytes, std::size_t width) {
+  if (bytes.size() < width) throw std::invalid_argument("store key or value too short");
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < width; ++i) value = value << 8 | static_cast<unsigned char>(bytes[i]);
+  return value;
+}
+}  // namespace
+
+void append_u32(std::string& out, std::uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift & 0xff));
+}
+
+void append_u64(std::string& out, std::uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift & 0xff));
+}
+
+std::uint32_t read_u32(std::string_view bytes) { return static_cast<std::uint32_t>(read_be(bytes, 4)); }
+std::uint64_t read_u64(std::string_view bytes) { return read_be(bytes, 8); }
+
+std::string u64_bytes(std::uint64_t value) {
+  std::string out;
+  append_u64(out, value);
+  return out;
+}
+
+std::uint64_t time_order(std::int64_t time_ms) { return static_cast<std::uint64_t>(time_ms) ^ sign_bit; }
+std::int64_t time_from_order(std::uint64_t order) { return static_cast<std::int64_t>(order ^ sign_bit); }
+
+std::string reading_key(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position) {
+  std::string key;
+  key.reserve(twin_id.size() + reading_key_tail);
+  key.append(twin_id);
+  key.push_back('\0');
+  append_u64(key, time_order(time_ms));
+  append_u64(key, position);
+  return key;
+}
+
+reading_key_parts parse_reading_key(std::string_view key) {
+  if (key.size() < reading_key_tail) throw std::invalid_argument("reading key too short");
+  const auto tail = key.substr(key.size() - 16);
+  return {key.substr(0, key.size() - reading_key_tail), time_from_order(read_u64(tail)),
+          read_u64(tail.substr(8))};
+}
+
+std::string append_order_key(std::uint64_t position) {
+  std::string key(append_order_prefix);
+  append_u64(key, position);
+  return key;
+}
+
+std::uint64_t position_of_append_order_key(std::string_view key) { return read_u64(key.substr(1)); }
+
+std::string time_order_key(std::int64_t time_ms, std::uint64_t position) {
+  std::string key(time_order_prefix);
+  append_u64(key, time_order(time_ms));
+  append_u64(key, position);
+  return key;
+}
+
+time_order_parts parse_time_order_key(std::string_view key) {
+  const auto body = key.substr(1);
+  return {time_from_order(read_u64(body)), read_u64(body.substr(8))};
+}
+
+std::string snapshot_key(std::uint64_t position, std::int64_t time_ms) {
+  std::string key;
+  append_u64(key, position);
+  append_u64(key, time_order(time_ms));
+  return key;
+}
+
+snapshot_key_parts parse_snapshot_key(std::string_view key) {
+  if (key.size() != 16) throw std::invalid_argument("snapshot key of the wrong size");
+  return {read_u64(key), time_from_order(read_u64(key.substr(8)))};
+}
+
+std::string user_metadata_key(std::string_view key) { return std::string(user_metadata_prefix).append(key); }
+
+std::string highest_sequence_key(std::string_view source) {
+  return std::string(highest_sequence_prefix).append(source);
+}
+
+std::string dedup_prefix(std::string_view source) {
+  std::string key = "d";
+  append_u32(key, static_cast<std::uint32_t>(source.size()));
+  key.append(source);
+  return key;
+}
+
+std::string dedup_key(std::string_view source, std::uint64_t sequence) {
+  auto key = dedup_prefix(source);
+  append_u64(key, sequence);
+  return key;
+}
+
+std::string resume_token(std::int64_t time_ms, std::uint64_t position) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string bytes;
+  append_u64(bytes, time_order(time_ms));
+  append_u64(bytes, position);
+  std::string token;
+  for (unsigned char byte : bytes) {
+    token.push_back(digits[byte >> 4]);
+    token.push_back(digits[byte & 0xf]);
+  }
+  return token;
+}
+
+time_order_parts parse_resume_token(std::string_view token) {
+  auto nibble = [&](char c) -> unsigned {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw std::invalid_argument("history: malformed resume token '" + std::string(token) + "'");
+  };
+  if (token.size() != 32)
+    throw std::invalid_argument("history: malformed resume token '" + std::string(token) + "'");
+  std::string bytes;
+  for (std::size_t i = 0; i < token.size(); i += 2)
+    bytes.push_back(static_cast<char>(nibble(token[i]) << 4 | nibble(token[i + 1])));
+  return {time_from_order(read_u64(bytes)), read_u64(std::string_view(bytes).substr(8))};
+}
+
+}  // namespace citytwin::store_keys

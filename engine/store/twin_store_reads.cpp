@@ -1,0 +1,65 @@
+// twin_store's readers: a twin's history by time, and the log in append order for replay.
+
+#include <rocksdb/snapshot.h>
+
+#include <algorithm>
+
+#include "engine/store/store_keys.hpp"
+#include "engine/store/twin_store.hpp"
+#include "engine/store/twin_store_impl.hpp"
+
+namespace citytwin {
+
+namespace keys = store_keys;
+using store_detail::slice;
+
+std::vector<recorded_reading> twin_store::history(std::string_view twin_id, std::int64_t from_ms,
+                                                  std::int64_t to_ms, std::size_t limit,
+                                                  std::string* resume_token) const {
+  store_detail::check_twin_id(twin_id);
+  const auto& m = *impl_;
+  std::vector<recorded_reading> page;
+  auto start = keys::reading_key(twin_id, from_ms, 0);
+  if (resume_token && !resume_token->empty()) {
+    const auto after = keys::parse_resume_token(*resume_token);
+    // Every key of one twin has the same length, so appending a byte gives the next possible key.
+    start = std::max(start, keys::reading_key(twin_id, after.time_ms, after.position) + '\0');
+  }
+  if (resume_token) resume_token->clear();
+  if (from_ms >= to_ms) return page;
+
+  const auto end = keys::reading_key(twin_id, to_ms, 0);  // positions start at 1: below every key at to_ms
+  const rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(read_options, m.readings));
+  for (it->Seek(start); it->Valid() && (limit == 0 || page.size() < limit); it->Next())
+    page.push_back(store_detail::to_recorded(it->key().ToStringView(), it->value().ToStringView()));
+  m.check(it->status(), "read history of " + std::string(twin_id));
+  if (resume_token && it->Valid() && !page.empty())
+    *resume_token = keys::resume_token(page.back().reading.time_ms, page.back().log_position);
+  return page;
+}
+
+void twin_store::replay_after(std::uint64_t log_position,
+                              const std::function<void(const recorded_reading&)>& visit) const {
+  const auto& m = *impl_;
+  if (log_position == UINT64_MAX) return;
+  rocksdb::ManagedSnapshot snapshot(m.db);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  const rocksdb::Slice end(slice(keys::append_order_end));
+  rocksdb::ReadOptions scan_options = read_options;
+  scan_options.iterate_upper_bound = &end;
+  std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(scan_options, m.log));
+  std::string value;
+  for (it->Seek(keys::append_order_key(log_position + 1)); it->Valid(); it->Next()) {
+    const auto status = m.db->Get(read_options, m.readings, it->value(), &value);
+    if (status.IsNotFound()) continue;  // cannot happen: purge deletes both in one batch
+    m.check(status, "replay the log");
+    visit(store_detail::to_recorded(it->value().ToStringView(), value));
+  }
+  m.check(it->status(), "replay the log");
+}
+
+}  // namespace citytwin

@@ -1,0 +1,72 @@
+// twin_store's retention: readings older than a cutoff go, and dedup markers below each window.
+
+#include "engine/store/store_keys.hpp"
+#include "engine/store/twin_store.hpp"
+#include "engine/store/twin_store_impl.hpp"
+
+namespace citytwin {
+
+namespace keys = store_keys;
+using store_detail::slice;
+
+std::size_t twin_store::purge_older_than(std::int64_t cutoff_ms) {
+  auto& m = *impl_;
+  // Purging is redone by the next purge if a crash loses it, so it does not wait for syncs.
+  constexpr bool sync = false;
+  constexpr std::size_t deletes_per_batch = 3000;
+  std::size_t purged = 0;
+  rocksdb::WriteBatch batch;
+  auto flush = [&] {
+    if (batch.Count() > 0) m.write(batch, sync, "purge old readings");
+    batch.Clear();
+  };
+
+  {
+    const auto end = keys::time_order_key(cutoff_ms, 0);
+    const rocksdb::Slice end_slice(end);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_upper_bound = &end_slice;
+    std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(read_options, m.log));
+    for (it->Seek(slice(keys::time_order_prefix)); it->Valid(); it->Next()) {
+      const auto parts = keys::parse_time_order_key(it->key().ToStringView());
+      // The reading's three keys go in one batch, so history and log never disagree.
+      batch.Delete(m.log, it->key());
+      batch.Delete(m.log, keys::append_order_key(parts.position));
+      batch.Delete(m.readings, keys::reading_key(it->value().ToStringView(), parts.time_ms, parts.position));
+      ++purged;
+      if (batch.Count() >= deletes_per_batch) flush();
+    }
+    m.check(it->status(), "purge old readings");
+    flush();
+  }
+
+  // Markers below a source's window are no longer consulted (anything there counts as applied).
+  const rocksdb::Slice sources_end(slice(keys::highest_sequence_end));
+  rocksdb::ReadOptions sources_options;
+  sources_options.iterate_upper_bound = &sources_end;
+  std::unique_ptr<rocksdb::Iterator> sources(m.db->NewIterator(sources_options, m.metadata));
+  for (sources->Seek(slice(keys::highest_sequence_prefix)); sources->Valid(); sources->Next()) {
+    const auto source = sources->key().ToStringView().substr(keys::highest_sequence_prefix.size());
+    const auto highest = keys::read_u64(sources->value().ToStringView());
+    if (highest < m.options.dedup_window) continue;
+    const auto end = keys::dedup_key(source, highest - m.options.dedup_window + 1);
+    const rocksdb::Slice end_slice(end);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_upper_bound = &end_slice;
+    std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(read_options, m.metadata));
+    for (it->Seek(keys::dedup_prefix(source)); it->Valid(); it->Next()) {
+      batch.Delete(m.metadata, it->key());
+      if (batch.Count() >= deletes_per_batch) flush();
+    }
+    m.check(it->status(), "purge old dedup markers");
+  }
+  m.check(sources->status(), "purge old dedup markers");
+  flush();
+  return purged;
+}
+
+std::size_t twin_store::purge_expired(std::int64_t now_ms) {
+  return purge_older_than(now_ms - impl_->options.retention_ms);
+}
+
+}  // namespace citytwin

@@ -1,0 +1,78 @@
+#include "engine/store/store_keys.hpp"
+
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <stdexcept>
+
+#include "engine/store/max_merge_operator.hpp"
+#include "engine/store/reading_record.hpp"
+
+namespace citytwin {
+
+namespace keys = store_keys;
+
+TEST(store_keys, reading_keys_sort_by_twin_then_time_then_position) {
+  EXPECT_LT(keys::reading_key("segment/4", INT64_MIN, 1), keys::reading_key("segment/4", -1, 1));
+  EXPECT_LT(keys::reading_key("segment/4", -1, 9), keys::reading_key("segment/4", 0, 1));
+  EXPECT_LT(keys::reading_key("segment/4", 0, 1), keys::reading_key("segment/4", 0, 2));
+  EXPECT_LT(keys::reading_key("segment/4", 256, 1), keys::reading_key("segment/4", 257, 1));
+  EXPECT_LT(keys::reading_key("segment/4", 1000, 1), keys::reading_key("segment/4", INT64_MAX, 1));
+  // A twin whose id extends another's never falls inside the other's range.
+  EXPECT_LT(keys::reading_key("segment/4", INT64_MAX, UINT64_MAX),
+            keys::reading_key("segment/42", INT64_MIN, 0));
+
+  const auto key = keys::reading_key("segment/42", -1234, 99);
+  const auto parts = keys::parse_reading_key(key);
+  EXPECT_EQ(parts.twin_id, "segment/42");
+  EXPECT_EQ(parts.time_ms, -1234);
+  EXPECT_EQ(parts.position, 99u);
+}
+
+TEST(store_keys, resume_tokens_round_trip_and_reject_anything_else) {
+  const auto token = keys::resume_token(-5, 77);
+  EXPECT_EQ(token.size(), 32u);
+  EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos);  // fits a UTF-8 string field
+  const auto parts = keys::parse_resume_token(token);
+  EXPECT_EQ(parts.time_ms, -5);
+  EXPECT_EQ(parts.position, 77u);
+  EXPECT_THROW(keys::parse_resume_token(token.substr(1)), std::invalid_argument);
+  EXPECT_THROW(keys::parse_resume_token("zz" + token.substr(2)), std::invalid_argument);
+}
+
+TEST(store_keys, dedup_keys_of_one_source_do_not_share_a_prefix_with_another) {
+  // Length-prefixed: "ab" + sequence can never look like source "a" with some sequence.
+  EXPECT_NE(keys::dedup_key("ab", 1).rfind(keys::dedup_prefix("a"), 0), 0u);
+  EXPECT_EQ(keys::dedup_key("a", 1).rfind(keys::dedup_prefix("a"), 0), 0u);
+  EXPECT_LT(keys::dedup_key("a", 255), keys::dedup_key("a", 256));
+}
+
+TEST(store_reading_record, round_trips_and_rejects_foreign_bytes) {
+  const std::string payload("\0\x01proto", 7);
+  const auto record = decode_reading_record(encode_reading_record(3, "scada-north", 42, payload));
+  EXPECT_EQ(record.kind, 3u);
+  EXPECT_EQ(record.sequence, 42u);
+  EXPECT_EQ(record.source, "scada-north");
+  EXPECT_EQ(record.payload, payload);
+  EXPECT_THROW(decode_reading_record("garbage"), std::invalid_argument);
+}
+
+TEST(store_max_merge_operator, keeps_the_larger_number_whatever_order_they_come_in) {
+  const max_merge_operator merge;
+  auto merged = [&](std::uint64_t existing, std::uint64_t operand) {
+    const auto existing_bytes = keys::u64_bytes(existing);
+    const rocksdb::Slice existing_slice(existing_bytes);
+    std::string out;
+    EXPECT_TRUE(merge.Merge("c", &existing_slice, keys::u64_bytes(operand), &out, nullptr));
+    return keys::read_u64(out);
+  };
+  EXPECT_EQ(merged(10, 5), 10u);
+  EXPECT_EQ(merged(5, 10), 10u);
+  EXPECT_EQ(merged(255, 256), 256u);
+  std::string out;
+  EXPECT_TRUE(merge.Merge("c", nullptr, keys::u64_bytes(7), &out, nullptr));
+  EXPECT_EQ(keys::read_u64(out), 7u);
+  EXPECT_FALSE(merge.Merge("c", nullptr, "short", &out, nullptr));
+}
+
+}  // namespace citytwin
