@@ -123,7 +123,7 @@ caf::behavior utility_node_actor(utility_node_actor_type* self, const radial_net
   auto& st = self->state;
   st.network = network;
   st.index = index;
-  st.load = network->nodes[index].load;
+  st.base_load = st.load = network->nodes[index].load;
   return {
       [=](connect_atom, caf::actor parent, std::vector<caf::actor> children) {
         self->state.parent = std::move(parent);
@@ -146,8 +146,64 @@ caf::behavior utility_node_actor(utility_node_actor_type* self, const radial_net
         s.from_children[message.child_slot] = message;
         if (--s.waiting == 0) finish_backward(self);
       },
-      [=](breaker_atom, bool closed) { self->state.breaker_closed = closed; },
-      [=](set_load_atom, double p, double q) { self->state.load = complex_pu(p, q); },
+      [=](breaker_atom, bool closed) {
+        self->state.breaker_closed = closed;
+        self->state.overloaded_for = 0;
+      },
+      [=](set_load_atom, double p, double q) {
+        self->state.base_load = complex_pu(p, q);
+        self->state.load = self->state.base_load + self->state.buildings_total;
+      },
+      [=](attach_atom, std::vector<caf::actor> buildings) {
+        self->state.buildings = std::move(buildings);
+        self->state.building_loads.assign(self->state.buildings.size(), building_load{});
+      },
+      [=](step_atom, sim_time time_of_day, sim_time step) -> caf::result<bool> {
+        auto& s = self->state;
+        if (s.buildings.empty()) return true;
+        auto promise = self->make_response_promise<bool>();
+        s.buildings_pending = static_cast<std::uint32_t>(s.buildings.size());
+        for (std::size_t k = 0; k < s.buildings.size(); ++k)
+          self->request(s.buildings[k], caf::infinite, step_atom_v, time_of_day, step)
+              .then([=](building_load l) mutable {
+                auto& n = self->state;
+                n.building_loads[k] = l;
+                if (--n.buildings_pending > 0) return;
+                complex_pu total{0, 0};
+                for (const building_load& b : n.building_loads) total += complex_pu(b.p, b.q);
+                n.buildings_total = total;
+                n.load = n.base_load + total;
+                promise.deliver(true);
+              });
+        return promise;
+      },
+      [=](protect_atom, sim_time step, sim_time tolerance, bool advance) {
+        auto& s = self->state;
+        const radial_node& node = spec(s);
+        protection_report report{node.bus_number, false, 0};
+        if (node.parent == no_parent || node.rating_pu <= 0 || !s.energized) return report;
+        report.loading = std::abs(s.parent_voltage * std::conj(s.drawn_from_parent)) / node.rating_pu;
+        if (report.loading <= 1) {
+          if (advance) s.overloaded_for = 0;
+          return report;
+        }
+        if (s.overloaded_for >= tolerance) {
+          s.breaker_closed = false;
+          s.overloaded_for = 0;
+          report.tripped = true;
+        } else if (advance) {
+          s.overloaded_for += step;
+        }
+        return report;
+      },
+      [=](supply_atom) {
+        auto& s = self->state;
+        const double v = std::abs(s.voltage);
+        if (s.published_energized == s.energized && s.published_voltage == v) return;
+        s.published_energized = s.energized;
+        s.published_voltage = v;
+        for (const caf::actor& b : s.buildings) self->send(b, supply_atom_v, s.energized, v);
+      },
       [=](get_state_atom) {
         const auto& s = self->state;
         const radial_node& node = spec(s);

@@ -19,7 +19,15 @@ struct utility_node_actor_state {
   std::uint32_t index = 0;
   caf::actor parent;
   std::vector<caf::actor> children;
-  complex_pu load;
+  complex_pu base_load;      // the case's own load at this bus
+  complex_pu buildings_total;  // what its buildings asked for this step
+  complex_pu load;           // base + buildings: what the sweep uses
+  std::vector<caf::actor> buildings;
+  std::vector<building_load> building_loads;  // by building slot, summed in that order
+  std::uint32_t buildings_pending = 0;
+  bool published_energized = true;  // what the buildings were last told
+  double published_voltage = -1;
+  sim_time overloaded_for = 0;  // time the upstream branch has been above its rating
   bool breaker_closed = true;
   bool energized = false;
   complex_pu voltage{0, 0};
@@ -38,9 +46,14 @@ struct utility_node_actor_state {
 
 using utility_node_actor_type = caf::stateful_actor<utility_node_actor_state>;
 
-// Handles: connect_atom (parent, children), solve_atom (tolerance, max iterations; root only,
-// replies sweep_outcome), forward_sweep, backward_sweep, breaker_atom (closed),
-// set_load_atom (p, q in p.u.), get_state_atom (-> utility_node_snapshot).
+// Handles: connect_atom (parent, children), attach_atom (buildings), solve_atom (tolerance,
+// max iterations; root only, replies sweep_outcome), forward_sweep, backward_sweep, breaker_atom
+// (closed), set_load_atom (p, q in p.u.), step_atom (time of day, step: collects its buildings'
+// loads, replies true), protect_atom (step, tolerance, advance: -> protection_report),
+// supply_atom (tells its buildings whether they are supplied), get_state_atom (-> snapshot).
+//
+// Protection: after each solve, a branch above its rating counts the step towards its overload
+// time; one that has already been overloaded for the tolerance opens its breaker.
 caf::behavior utility_node_actor(utility_node_actor_type* self, const radial_network* network, std::uint32_t index);
 
 }  // namespace citytwin

@@ -18,6 +18,7 @@ struct road_node {
   double y = 0;
   bool is_zone = false;          // trips start and end here
   bool through_allowed = true;   // TNTP zones below FIRST THRU NODE may not be passed through
+  bool signalized = false;       // OSM highway=traffic_signals at (or on a way next to) this node
 };
 
 struct road_segment_spec {

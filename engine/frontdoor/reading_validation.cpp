@@ -67,6 +67,10 @@ std::variant<accepted_reading, rejection> validate_reading(const v1::Reading& re
       const segment_id s = std::get<segment_id>(segment);
       // Events may be scheduled ahead; only the lateness window applies to them.
       if (r.event_time_ms() <= 0) return reject(index, v1::REJECTION_CODE_INVALID_ARGUMENT, "event_time_ms is missing");
+      if (r.event_time_ms() > now_ms + limits.max_schedule_ahead_ms)
+        return reject(index, v1::REJECTION_CODE_OUT_OF_RANGE,
+                      fmt::format("event_time_ms is {} h ahead; events may be scheduled at most {} h ahead",
+                                  (r.event_time_ms() - now_ms) / 3'600'000, limits.max_schedule_ahead_ms / 3'600'000));
       if (r.event_time_ms() < now_ms - limits.lateness_window_ms)
         return reject(index, v1::REJECTION_CODE_OUT_OF_RANGE,
                       fmt::format("event_time_ms is {} s old, beyond the lateness window of {} s",

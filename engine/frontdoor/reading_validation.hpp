@@ -15,8 +15,9 @@
 namespace citytwin {
 
 struct ingest_limits {
-  std::int64_t max_future_ms = 60'000;             // clock skew tolerated for readings "from the future"
+  std::int64_t max_future_ms = 5 * 60'000;         // clock skew tolerated for readings "from the future"
   std::int64_t lateness_window_ms = 15 * 60'000;   // older readings no longer change the twin
+  std::int64_t max_schedule_ahead_ms = 7 * 24 * 3'600'000LL;  // segment events may be planned this far ahead
   std::size_t max_readings_per_batch = 10'000;
   double max_speed_kmh = 300;
   double max_flow_per_lane_veh_h = 4'000;          // far above any measured lane capacity

@@ -12,6 +12,7 @@
 #include <numeric>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/import/import_error.hpp"
@@ -115,14 +116,18 @@ class way_collector : public osmium::handler::Handler {
 
 class node_locator : public osmium::handler::Handler {
  public:
-  explicit node_locator(std::unordered_map<osm_id, osmium::Location>& wanted) : wanted_(wanted) {}
+  node_locator(std::unordered_map<osm_id, osmium::Location>& wanted, std::unordered_set<osm_id>& signals)
+      : wanted_(wanted), signals_(signals) {}
   void node(const osmium::Node& node) {
     auto it = wanted_.find(node.id());
-    if (it != wanted_.end() && node.location().valid()) it->second = node.location();
+    if (it == wanted_.end()) return;
+    if (node.location().valid()) it->second = node.location();
+    if (tag_is(node.tags()["highway"], {"traffic_signals"})) signals_.insert(node.id());
   }
 
  private:
   std::unordered_map<osm_id, osmium::Location>& wanted_;
+  std::unordered_set<osm_id>& signals_;
 };
 
 double haversine_m(const osmium::Location& a, const osmium::Location& b) {
@@ -140,7 +145,7 @@ struct node_table {
   std::vector<road_node> nodes;
   node_index get(osm_id id, const osmium::Location& at) {
     auto [it, inserted] = index.emplace(id, static_cast<node_index>(nodes.size()));
-    if (inserted) nodes.push_back({id, at.lon(), at.lat(), false, true});
+    if (inserted) nodes.push_back({id, at.lon(), at.lat(), false, true, false});
     return it->second;
   }
 };
@@ -165,13 +170,16 @@ void add_piece(const drivable_way& w, node_index from, node_index to, double len
 }
 
 // Splits each way at intersections (nodes used twice or more) and where the extract lacks a node.
+// A traffic signal mapped on a way between intersections controls the nearer end of its piece.
 void split_ways(const std::vector<drivable_way>& ways, const std::unordered_map<osm_id, std::uint32_t>& uses,
-                const std::unordered_map<osm_id, osmium::Location>& where, city_graph& g, osm_import_stats& stats) {
+                const std::unordered_map<osm_id, osmium::Location>& where, const std::unordered_set<osm_id>& signals,
+                city_graph& g, osm_import_stats& stats) {
   node_table table;
   for (const auto& w : ways) {
     constexpr node_index no_piece = UINT32_MAX;
     node_index piece_start = no_piece;
     double length = 0;
+    double signal_at = -1;  // distance along the current piece of a signal between its ends
     osmium::Location previous;
     for (std::size_t i = 0; i < w.refs.size(); ++i) {
       auto loc = where.at(w.refs[i]);
@@ -180,18 +188,27 @@ void split_ways(const std::vector<drivable_way>& ways, const std::unordered_map<
         piece_start = no_piece;  // the part before the gap ended at the last present node (see below)
         continue;
       }
+      const bool signal = signals.count(w.refs[i]) > 0;
       bool next_missing = i + 1 < w.refs.size() && !where.at(w.refs[i + 1]).valid();
       bool boundary = i == 0 || i + 1 == w.refs.size() || uses.at(w.refs[i]) >= 2 || next_missing;
       if (piece_start == no_piece) {
         piece_start = table.get(w.refs[i], loc);
+        if (signal) table.nodes[piece_start].signalized = true;
         length = 0;
+        signal_at = -1;
         previous = loc;
         continue;
       }
       length += haversine_m(previous, loc);
       previous = loc;
-      if (!boundary) continue;
+      if (!boundary) {
+        if (signal) signal_at = length;
+        continue;
+      }
       node_index end = table.get(w.refs[i], loc);
+      if (signal) table.nodes[end].signalized = true;
+      if (signal_at >= 0) table.nodes[length - signal_at < signal_at ? end : piece_start].signalized = true;
+      signal_at = -1;
       if (length > 0 && end != piece_start) add_piece(w, piece_start, end, length, g);
       else ++stats.zero_length_pieces;
       piece_start = end;
@@ -280,6 +297,7 @@ city_graph import_osm(const std::string& path, const osm_import_options& options
   if (!std::filesystem::exists(path)) throw import_error(path, "", "", "no such file");
   std::vector<drivable_way> ways;
   std::unordered_map<osm_id, osmium::Location> where;
+  std::unordered_set<osm_id> signals;
   try {
     way_collector collector(ways, stats);
     osmium::io::Reader way_reader{path, osmium::osm_entity_bits::way};
@@ -287,7 +305,7 @@ city_graph import_osm(const std::string& path, const osm_import_options& options
     way_reader.close();
     for (const auto& w : ways)
       for (auto ref : w.refs) where.emplace(ref, osmium::Location{});
-    node_locator locator(where);
+    node_locator locator(where, signals);
     osmium::io::Reader node_reader{path, osmium::osm_entity_bits::node};
     osmium::apply(node_reader, locator);
     node_reader.close();
@@ -303,7 +321,7 @@ city_graph import_osm(const std::string& path, const osm_import_options& options
 
   city_graph g;
   g.name = std::filesystem::path(path).filename().string();
-  split_ways(ways, uses, where, g, stats);
+  split_ways(ways, uses, where, signals, g, stats);
   if (g.segments.empty()) throw import_error(path, "", "nd", "no drivable way has two nodes present in the extract");
   keep_largest_component(g, stats);
   g.finalize();

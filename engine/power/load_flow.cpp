@@ -5,7 +5,12 @@
 #include <map>
 #include <stdexcept>
 
+#include "actors/building_actor.hpp"
 #include "actors/utility_node_actor.hpp"
+#include "engine/grid/building_stock.hpp"
+
+#include <algorithm>
+#include <unordered_map>
 
 namespace citytwin {
 
@@ -18,12 +23,29 @@ caf::actor_system_config make_grid_config(std::uint32_t threads) {
   return config;
 }
 
-grid_actors::grid_actors(caf::actor_system& system, const radial_network& network)
+grid_actors::grid_actors(caf::actor_system& system, const radial_network& network,
+                         const std::vector<building_spec>* buildings)
     : system_(system), network_(network) {
   actors_.reserve(network.nodes.size());
   for (std::uint32_t i = 0; i < network.nodes.size(); ++i)
     actors_.push_back(system.spawn(utility_node_actor, &network_, i));
   caf::scoped_actor self{system};
+  if (buildings) {
+    std::unordered_map<std::int64_t, std::uint32_t> node_of_bus;
+    for (std::uint32_t i = 0; i < network.nodes.size(); ++i) node_of_bus[network.nodes[i].bus_number] = i;
+    std::vector<std::vector<caf::actor>> attached(network.nodes.size());
+    buildings_.reserve(buildings->size());
+    for (const building_spec& b : *buildings) {
+      const auto node = node_of_bus.find(b.feeder_bus);
+      if (node == node_of_bus.end())
+        throw std::invalid_argument("building " + std::to_string(b.id) + " is fed from bus " +
+                                    std::to_string(b.feeder_bus) + ", which is not energizable in the network");
+      buildings_.push_back(system.spawn(building_actor, &b, network.base_mva));
+      attached[node->second].push_back(buildings_.back());
+    }
+    for (std::uint32_t i = 0; i < network.nodes.size(); ++i)
+      if (!attached[i].empty()) self->send(actors_[i], attach_atom_v, std::move(attached[i]));
+  }
   for (std::uint32_t i = 0; i < network.nodes.size(); ++i) {
     const radial_node& node = network.nodes[i];
     std::vector<caf::actor> children;
@@ -36,6 +58,54 @@ grid_actors::grid_actors(caf::actor_system& system, const radial_network& networ
 grid_actors::~grid_actors() {
   caf::scoped_actor self{system_};
   for (const caf::actor& a : actors_) self->send_exit(a, caf::exit_reason::user_shutdown);
+  for (const caf::actor& a : buildings_) self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+void grid_actors::collect_building_loads(sim_time time_of_day, sim_time step) {
+  caf::scoped_actor self{system_};
+  std::size_t asked = 0;
+  for (std::uint32_t i = 0; i < actors_.size(); ++i) {
+    self->send(actors_[i], step_atom_v, time_of_day, step);
+    ++asked;
+  }
+  std::size_t received = 0;
+  self->receive_for(received, asked)([](bool) {},
+                                     [&](caf::error& e) { throw std::runtime_error("grid step failed: " + system_.render(e)); });
+}
+
+std::vector<protection_report> grid_actors::protect(sim_time step, sim_time tolerance, bool advance) {
+  caf::scoped_actor self{system_};
+  for (const caf::actor& a : actors_) self->send(a, protect_atom_v, step, tolerance, advance);
+  std::vector<protection_report> tripped;
+  std::size_t received = 0;
+  self->receive_for(received, actors_.size())(
+      [&](protection_report& r) {
+        if (r.tripped) tripped.push_back(r);
+      },
+      [&](caf::error& e) { throw std::runtime_error("protection check failed: " + system_.render(e)); });
+  // Replies arrive in any order; the report is in bus order so runs are reproducible.
+  std::sort(tripped.begin(), tripped.end(),
+            [](const protection_report& a, const protection_report& b) { return a.bus < b.bus; });
+  return tripped;
+}
+
+void grid_actors::publish_supply() {
+  for (const caf::actor& a : actors_) caf::anon_send(a, supply_atom_v);
+}
+
+void grid_actors::send_meter(std::size_t building, double kw, double kvar) {
+  caf::anon_send(buildings_.at(building), meter_atom_v, kw, kvar);
+}
+
+std::vector<building_snapshot> grid_actors::building_snapshots() {
+  caf::scoped_actor self{system_};
+  for (const caf::actor& b : buildings_) self->send(b, get_state_atom_v);
+  std::vector<building_snapshot> out(buildings_.size());
+  std::size_t received = 0;
+  self->receive_for(received, buildings_.size())(
+      [&](building_snapshot& s) { out[s.building] = s; },
+      [&](caf::error& e) { throw std::runtime_error("building did not answer: " + system_.render(e)); });
+  return out;
 }
 
 void grid_actors::set_breaker(std::uint32_t node, bool closed) {
@@ -48,11 +118,14 @@ void grid_actors::set_load(std::uint32_t node, complex_pu load) {
 
 std::vector<utility_node_snapshot> grid_actors::snapshots() {
   caf::scoped_actor self{system_};
+  for (const caf::actor& a : actors_) self->send(a, get_state_atom_v);
+  std::unordered_map<std::int64_t, std::size_t> position;
+  for (std::size_t i = 0; i < network_.nodes.size(); ++i) position[network_.nodes[i].bus_number] = i;
   std::vector<utility_node_snapshot> out(actors_.size());
-  for (std::size_t i = 0; i < actors_.size(); ++i)
-    self->request(actors_[i], caf::infinite, get_state_atom_v)
-        .receive([&](utility_node_snapshot& s) { out[i] = s; },
-                 [&](caf::error& e) { throw std::runtime_error("utility node did not answer: " + system_.render(e)); });
+  std::size_t received = 0;
+  self->receive_for(received, actors_.size())(
+      [&](utility_node_snapshot& s) { out[position.at(s.bus)] = s; },
+      [&](caf::error& e) { throw std::runtime_error("utility node did not answer: " + system_.render(e)); });
   return out;
 }
 

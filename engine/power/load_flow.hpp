@@ -49,9 +49,13 @@ struct load_flow_result {
 
 caf::actor_system_config make_grid_config(std::uint32_t threads);
 
+struct building_spec;
+
 class grid_actors {
  public:
-  grid_actors(caf::actor_system& system, const radial_network& network);
+  // With buildings: one actor per building, attached to the node of its feeder bus.
+  grid_actors(caf::actor_system& system, const radial_network& network,
+              const std::vector<building_spec>* buildings = nullptr);
   ~grid_actors();
   grid_actors(const grid_actors&) = delete;
   grid_actors& operator=(const grid_actors&) = delete;
@@ -60,13 +64,24 @@ class grid_actors {
   void set_breaker(std::uint32_t node, bool closed);
   void set_load(std::uint32_t node, complex_pu load);
   std::size_t size() const { return actors_.size(); }
+  std::size_t building_count() const { return buildings_.size(); }
+
+  // Every node collects its buildings' loads for the step starting at this time of day.
+  void collect_building_loads(sim_time time_of_day, sim_time step);
+  // Protection after a solve; returns the nodes whose breaker opened.
+  std::vector<protection_report> protect(sim_time step, sim_time tolerance, bool advance);
+  // Nodes tell their buildings whether they are supplied.
+  void publish_supply();
+  std::vector<building_snapshot> building_snapshots();
+  std::vector<utility_node_snapshot> snapshots();
+  void send_meter(std::size_t building, double kw, double kvar);
 
  private:
-  std::vector<utility_node_snapshot> snapshots();
 
   caf::actor_system& system_;
   const radial_network& network_;
   std::vector<caf::actor> actors_;
+  std::vector<caf::actor> buildings_;
 };
 
 load_flow_result solve_load_flow(const radial_network& network, const load_flow_options& options);

@@ -110,6 +110,46 @@ typename Inspector::result_type inspect(Inspector& f, utility_node_snapshot& x) 
            x.branch_q, x.loading, x.energized, x.breaker_closed);
 }
 
+// A building's draw for the coming step, in p.u. of the grid's base, answered to its feeding node.
+struct building_load {
+  double p = 0;
+  double q = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, building_load& x) {
+  return f(caf::meta::type_name("building_load"), x.p, x.q);
+}
+
+// A node's answer to a protection check after a solve.
+struct protection_report {
+  std::int64_t bus = 0;
+  bool tripped = false;  // its breaker opened just now
+  double loading = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, protection_report& x) {
+  return f(caf::meta::type_name("protection_report"), x.bus, x.tripped, x.loading);
+}
+
+struct building_snapshot {
+  std::uint64_t building = 0;
+  double load_kw = 0;
+  double load_kvar = 0;
+  bool supplied = true;
+  double voltage_pu = 1;
+  double unserved_kwh = 0;
+  double hours_without_power = 0;
+  bool metered = false;  // the load comes from a meter reading rather than the profile
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, building_snapshot& x) {
+  return f(caf::meta::type_name("building_snapshot"), x.building, x.load_kw, x.load_kvar, x.supplied, x.voltage_pu,
+           x.unserved_kwh, x.hours_without_power, x.metered);
+}
+
 }  // namespace citytwin
 
 CAF_BEGIN_TYPE_ID_BLOCK(citytwin_power, caf::id_block::citytwin::end)
@@ -121,5 +161,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin_power, caf::id_block::citytwin::end)
   CAF_ADD_ATOM(citytwin_power, citytwin, connect_atom, "connect")
   CAF_ADD_ATOM(citytwin_power, citytwin, solve_atom, "solve")
   CAF_ADD_ATOM(citytwin_power, citytwin, breaker_atom, "breaker")
+  CAF_ADD_TYPE_ID(citytwin_power, (citytwin::building_load))
+  CAF_ADD_TYPE_ID(citytwin_power, (citytwin::protection_report))
+  CAF_ADD_TYPE_ID(citytwin_power, (citytwin::building_snapshot))
   CAF_ADD_ATOM(citytwin_power, citytwin, set_load_atom, "setload")
+  CAF_ADD_ATOM(citytwin_power, citytwin, attach_atom, "attach")
+  CAF_ADD_ATOM(citytwin_power, citytwin, step_atom, "step")
+  CAF_ADD_ATOM(citytwin_power, citytwin, protect_atom, "protect")
+  CAF_ADD_ATOM(citytwin_power, citytwin, supply_atom, "supply")
+  CAF_ADD_ATOM(citytwin_power, citytwin, meter_atom, "meter")
 CAF_END_TYPE_ID_BLOCK(citytwin_power)
