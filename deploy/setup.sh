@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   librocksdb-dev                  # durable twin state
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the front door
+  python3-grpcio python3-grpc-tools  # the Python client and its tests
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
 
