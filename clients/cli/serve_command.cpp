@@ -10,6 +10,8 @@
 #include "clients/cli/commands.hpp"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_server.hpp"
+#include "engine/grid/city_grid.hpp"
+#include "engine/live/live_grid.hpp"
 #include "engine/store/twin_store.hpp"
 
 namespace citytwin {
@@ -32,6 +34,10 @@ struct serve_arguments {
   std::string run_for;  // empty: until a signal
   std::string port_file;
   bool no_sync = false;
+  bool grid = false;
+  std::string grid_osm;
+  std::string grid_step = "1m";
+  std::string overload_tolerance = "20m";
 };
 
 sim_time parse_days_or_duration(const std::string& text) {
@@ -63,6 +69,18 @@ void run_serve(const serve_arguments& a) {
   twin_catalog catalog(city.graph);
   catalog.wgs84 = city.geographic;
   catalog.counters_since_ms = twin.to_epoch_ms(0);
+  std::unique_ptr<city_grid> grid;
+  std::unique_ptr<live_grid> power;
+  if (a.grid) {
+    std::string osm = a.grid_osm;
+    if (osm.empty() && city.geographic) osm = city.source;
+    grid = std::make_unique<city_grid>(build_city_grid(city, osm, a.seed));
+    // The grid's day starts at the wall clock's UTC time of day.
+    const sim_time time_of_day = twin.to_epoch_ms(0) % (24 * ms_per_hour);
+    power = std::make_unique<live_grid>(*grid, twin, parse_duration(a.grid_step), time_of_day,
+                                        parse_duration(a.overload_tolerance));
+    catalog.grid = power.get();
+  }
   const restore_summary restored = restore_twin(*store, catalog, inputs, twin);
 
   frontdoor_context context(twin, *store, inputs, std::move(catalog),
@@ -78,10 +96,14 @@ void run_serve(const serve_arguments& a) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   twin.start();
+  if (power) power->start();
   server.start();
   fmt::print("{}: {} segments; restored {} readings{}, {} segments with live inputs\n", city.graph.name,
              city.graph.segments.size(), restored.replayed, restored.from_snapshot ? " after the latest snapshot" : "",
              restored.segments_with_inputs);
+  if (grid)
+    fmt::print("grid: {} buildings, {} buses, {} substations; load flow every {}\n", grid->buildings.size(),
+               grid->network.buses.size(), grid->substations.size(), a.grid_step);
   fmt::print("serving citytwin.v1 on port {} ({}; {}), data in {}\n", server.port(),
              a.tls_cert.empty() ? "plaintext" : (a.tls_client_ca.empty() ? "TLS" : "mutual TLS"),
              context.access.is_open() ? "no tokens: loopback only" : "bearer tokens", a.data_dir);
@@ -99,6 +121,10 @@ void run_serve(const serve_arguments& a) {
       server.shutdown();
       throw std::runtime_error("the live twin stopped: " + *failure);
     }
+    if (auto failure = power ? power->failure() : std::nullopt) {
+      server.shutdown();
+      throw std::runtime_error("the grid stopped: " + *failure);
+    }
     const auto now = std::chrono::steady_clock::now();
     if (now - last_snapshot >= std::chrono::milliseconds(snapshot_every)) {
       take_snapshot(context);
@@ -110,6 +136,7 @@ void run_serve(const serve_arguments& a) {
   fmt::print("shutting down\n");
   server.shutdown();
   take_snapshot(context);
+  if (power) power->stop();
   twin.stop();
 }
 
@@ -136,6 +163,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--run-for", args->run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once serving");
   cmd->add_flag("--no-sync", args->no_sync, "Do not fsync each ack (faster; a power cut may lose the last acks)");
+  cmd->add_flag("--grid", args->grid, "Also run the city's electricity grid: buildings and utility nodes as twins");
+  cmd->add_option("--grid-osm", args->grid_osm, "OSM extract with building footprints (default: the city's own)")->check(CLI::ExistingFile);
+  cmd->add_option("--grid-step", args->grid_step, "Load flow every (simulated time)")->capture_default_str();
+  cmd->add_option("--overload-tolerance", args->overload_tolerance, "How long a branch may stay overloaded before it trips")->capture_default_str();
   cmd->callback([args] { run_reporting_errors([&] { run_serve(*args); }); });
 }
 

@@ -70,6 +70,10 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch) {
   for (std::size_t k = 0; k < accepted.size(); ++k) {
     const auto& [i, target] = accepted[k];
     const v1::Reading& reading = batch.readings(i);
+    if (reading.has_meter() || reading.has_scada()) {
+      apply_to_grid(reading, target, *context_.catalog.grid);
+      continue;
+    }
     if (record_reading(reading, target.segment, first + k, context_.inputs))
       send_to_simulation(target.segment, context_.inputs.get(target.segment), context_.twin,
                          reading.has_segment_event(), reading.has_traffic_detector());

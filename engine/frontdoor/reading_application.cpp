@@ -41,6 +41,14 @@ void send_to_simulation(segment_id segment, const segment_inputs& state, live_tw
   }
 }
 
+void apply_to_grid(const v1::Reading& reading, const accepted_reading& target, live_grid& grid) {
+  if (reading.has_meter()) {
+    grid.set_meter(target.grid_index, reading.meter().active_power_kw(), reading.meter().reactive_power_kvar());
+  } else if (reading.has_scada() && reading.scada().breaker_state() != v1::BREAKER_STATE_UNSPECIFIED) {
+    grid.set_breaker(target.grid_index, reading.scada().breaker_state() == v1::BREAKER_STATE_CLOSED);
+  }
+}
+
 restore_summary restore_twin(const twin_store& store, const twin_catalog& catalog, twin_inputs& inputs, live_twin& twin) {
   restore_summary summary;
   std::uint64_t after = 0;

@@ -4,6 +4,7 @@
 // A restart rebuilds the inputs from the latest snapshot plus the readings logged after it.
 
 #include "citytwin/v1/twin.pb.h"
+#include "engine/frontdoor/reading_validation.hpp"
 #include "engine/frontdoor/twin_conversion.hpp"
 #include "engine/live/live_twin.hpp"
 #include "engine/live/twin_inputs.hpp"
@@ -17,6 +18,9 @@ bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_
 // Hands a segment's newest event and/or observation to the simulation.
 void send_to_simulation(segment_id segment, const segment_inputs& state, live_twin& twin, bool events = true,
                         bool observations = true);
+
+// Meter readings set a building's load; SCADA breaker states open and close breakers.
+void apply_to_grid(const v1::Reading& reading, const accepted_reading& target, live_grid& grid);
 
 struct restore_summary {
   bool from_snapshot = false;

@@ -32,9 +32,10 @@ struct rejection {
 
 // A reading that passed: which twin it is for and when it was observed.
 struct accepted_reading {
-  std::string twin_id;  // "segment/3-11"
+  std::string twin_id;  // "segment/3-11", "building/17", "node/1203"
   segment_id segment = no_segment;
   std::int64_t time_ms = 0;
+  std::uint32_t grid_index = 0;  // the building, or the utility node's index in the grid's network
 };
 
 std::variant<accepted_reading, rejection> validate_reading(const v1::Reading& reading, std::uint32_t index,

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <optional>
 
 
 namespace citytwin {
@@ -104,6 +105,89 @@ std::string filter_problem(const twin_catalog& catalog, const v1::TwinFilter& fi
   for (double v : {p.speed_below_kmh().value(), p.density_above_veh_per_km().value()})
     if (!std::isfinite(v)) return "predicate values must be finite numbers";
   return {};
+}
+
+namespace {
+
+std::optional<std::uint64_t> parse_index(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  for (char c : text)
+    if (c < '0' || c > '9') return std::nullopt;
+  return std::stoull(text);
+}
+
+v1::BuildingState::BuildingType api_type(building_type t) {
+  switch (t) {
+    case building_type::residential: return v1::BuildingState::BUILDING_TYPE_RESIDENTIAL;
+    case building_type::commercial: return v1::BuildingState::BUILDING_TYPE_COMMERCIAL;
+    case building_type::industrial: return v1::BuildingState::BUILDING_TYPE_INDUSTRIAL;
+    case building_type::public_use: return v1::BuildingState::BUILDING_TYPE_PUBLIC;
+  }
+  return v1::BuildingState::BUILDING_TYPE_UNSPECIFIED;
+}
+
+}  // namespace
+
+std::variant<v1::Twin, std::string> grid_twin(const twin_catalog& catalog, const v1::TwinRef& ref) {
+  if (!catalog.grid) return std::string("this twin runs no power grid (start the server with --grid)");
+  const auto view = catalog.grid->view();
+  const auto index = parse_index(ref.id());
+  v1::Twin twin;
+  twin.set_kind(ref.kind());
+  twin.set_id(ref.id());
+  twin.set_update_time_ms(view->epoch_ms);
+  auto* geometry = twin.mutable_geometry();
+  geometry->set_coordinate_system(catalog.wgs84 ? v1::COORDINATE_SYSTEM_WGS84 : v1::COORDINATE_SYSTEM_SOURCE_PLANAR);
+  if (ref.kind() == v1::TWIN_KIND_BUILDING) {
+    const auto& buildings = catalog.grid->grid().buildings;
+    if (!index || *index >= buildings.size())
+      return fmt::format("no building '{}' (ids run 0..{})", ref.id(), buildings.size() - 1);
+    const building_spec& spec = buildings[*index];
+    auto* p = geometry->add_points();
+    p->set_x(spec.x);
+    p->set_y(spec.y);
+    auto* state = twin.mutable_building();
+    state->set_type(api_type(spec.type));
+    state->set_floor_area_m2(spec.floor_area_m2);
+    state->set_feeding_node_id(std::to_string(spec.feeder_bus));
+    state->set_counter_start_time_ms(catalog.counters_since_ms);
+    if (*index < view->buildings.size()) {
+      const building_snapshot& b = view->buildings[*index];
+      state->set_load_kw(b.load_kw);
+      state->set_load_kvar(b.load_kvar);
+      state->set_supplied(b.supplied);
+      state->set_unserved_energy_kwh(b.unserved_kwh);
+    } else {
+      state->set_supplied(true);
+    }
+    return twin;
+  }
+  if (ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {
+    const std::optional<std::int64_t> bus = index ? std::optional<std::int64_t>(static_cast<std::int64_t>(*index)) : std::nullopt;
+    const auto node = bus ? catalog.grid->node_of_bus(*bus) : std::nullopt;
+    if (!node) return fmt::format("no utility node '{}' (ids are the grid's bus numbers)", ref.id());
+    auto* state = twin.mutable_utility_node();
+    bool feeds_buildings = false;
+    for (const building_spec& b : catalog.grid->grid().buildings) feeds_buildings = feeds_buildings || b.feeder_bus == *bus;
+    state->set_kind(catalog.grid->is_source(*node) ? v1::UtilityNodeState::NODE_KIND_SUBSTATION
+                    : feeds_buildings           ? v1::UtilityNodeState::NODE_KIND_TRANSFORMER
+                                                : v1::UtilityNodeState::NODE_KIND_BUS);
+    for (const power_bus& b : catalog.grid->grid().network.buses)
+      if (b.number == *bus) state->set_nominal_voltage_kv(b.base_kv);
+    state->set_breaker_closed(true);
+    state->set_energized(true);
+    if (*node < view->flow.buses.size()) {
+      const bus_state& s = view->flow.buses[*node];
+      state->set_voltage_pu(s.voltage_pu);
+      state->set_active_power_kw(s.branch_kw);
+      state->set_reactive_power_kvar(s.branch_kvar);
+      if (!catalog.grid->is_source(*node)) state->mutable_loading()->set_value(s.loading);
+      state->set_energized(s.energized);
+      state->set_breaker_closed(s.breaker_closed);
+    }
+    return twin;
+  }
+  return std::string("unknown twin kind");
 }
 
 }  // namespace citytwin

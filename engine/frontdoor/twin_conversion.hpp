@@ -2,9 +2,12 @@
 // The twin state the API returns, built from a published view of the live twin, and the
 // filters callers use to pick twins.
 
+#include <variant>
+
 #include "citytwin/v1/twin.pb.h"
 #include "engine/city/city_graph.hpp"
 #include "engine/frontdoor/segment_directory.hpp"
+#include "engine/live/live_grid.hpp"
 #include "engine/live/live_twin.hpp"
 
 namespace citytwin {
@@ -15,9 +18,13 @@ struct twin_catalog {
   segment_directory directory;
   bool wgs84 = false;  // node coordinates are longitude/latitude (OSM) rather than the source's plane
   std::int64_t counters_since_ms = 0;  // when the inflow/outflow counters started
+  live_grid* grid = nullptr;           // buildings and utility nodes, when the twin runs a grid
 };
 
 v1::Twin segment_twin(const twin_catalog& catalog, const twin_view& view, segment_id segment);
+
+// A building's or a utility node's state from the grid's latest step; NOT_FOUND reasons as text.
+std::variant<v1::Twin, std::string> grid_twin(const twin_catalog& catalog, const v1::TwinRef& ref);
 
 // Whether a segment in this view passes the filter (kinds, ids, bounding box, predicate).
 bool segment_matches(const twin_catalog& catalog, const twin_view& view, segment_id segment,

@@ -37,8 +37,12 @@ grpc::Status twin_query_service::GetTwin(grpc::ServerContext* context, const v1:
   caller who;
   if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
   const auto& ref = request->twin();
-  if (ref.kind() != v1::TWIN_KIND_ROAD_SEGMENT && ref.kind() != v1::TWIN_KIND_UNSPECIFIED)
-    return {grpc::StatusCode::NOT_FOUND, "this twin holds road segments only; no buildings or utility nodes are loaded"};
+  if (ref.kind() == v1::TWIN_KIND_BUILDING || ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {
+    auto found = grid_twin(context_.catalog, ref);
+    if (const auto* why = std::get_if<std::string>(&found)) return {grpc::StatusCode::NOT_FOUND, *why};
+    *response = std::move(std::get<v1::Twin>(found));
+    return grpc::Status::OK;
+  }
   const auto resolved = context_.catalog.directory.resolve(ref.id());
   if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
   *response = segment_twin(context_.catalog, *context_.twin.view(), std::get<segment_id>(resolved));
@@ -144,10 +148,16 @@ grpc::Status twin_query_service::GetHistory(grpc::ServerContext* context, const 
   caller who;
   if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
   const auto& ref = request->twin();
-  if (ref.kind() != v1::TWIN_KIND_ROAD_SEGMENT && ref.kind() != v1::TWIN_KIND_UNSPECIFIED)
-    return {grpc::StatusCode::NOT_FOUND, "this twin holds road segments only"};
-  const auto resolved = context_.catalog.directory.resolve(ref.id());
-  if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
+  std::string twin_id;
+  if (ref.kind() == v1::TWIN_KIND_BUILDING || ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {
+    auto found = grid_twin(context_.catalog, ref);
+    if (const auto* why = std::get_if<std::string>(&found)) return {grpc::StatusCode::NOT_FOUND, *why};
+    twin_id = (ref.kind() == v1::TWIN_KIND_BUILDING ? "building/" : "node/") + ref.id();
+  } else {
+    const auto resolved = context_.catalog.directory.resolve(ref.id());
+    if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
+    twin_id = "segment/" + context_.catalog.directory.id_of(std::get<segment_id>(resolved));
+  }
   if (request->end_time_ms() != 0 && request->end_time_ms() < request->start_time_ms())
     return invalid("end_time_ms is before start_time_ms");
   for (int type : request->entry_types())
@@ -160,8 +170,7 @@ grpc::Status twin_query_service::GetHistory(grpc::ServerContext* context, const 
   std::string token = request->page_token();
   std::vector<recorded_reading> readings;
   try {
-    readings = context_.store.history("segment/" + context_.catalog.directory.id_of(std::get<segment_id>(resolved)),
-                                      request->start_time_ms(), end, page_size, &token);
+    readings = context_.store.history(twin_id, request->start_time_ms(), end, page_size, &token);
   } catch (const std::invalid_argument& e) {
     return invalid(std::string("page_token: ") + e.what());
   } catch (const std::exception& e) {

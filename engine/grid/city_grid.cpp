@@ -27,7 +27,8 @@ std::string summarize(const osm_building_stats& s) {
 
 }  // namespace
 
-city_grid build_city_grid(const loaded_city& city, const std::string& osm_path_or_empty, std::uint64_t seed) {
+city_grid build_city_grid(const loaded_city& city, const std::string& osm_path_or_empty, std::uint64_t seed,
+                          const synthetic_stock_factors& factors) {
   const city_graph& graph = city.graph;
   if (graph.nodes.empty())
     throw std::invalid_argument(graph.name + ": the city has no road nodes to build a grid on");
@@ -52,7 +53,7 @@ city_grid build_city_grid(const loaded_city& city, const std::string& osm_path_o
     if (graph.demand.empty())
       throw std::invalid_argument(
           graph.name + ": no OSM extract given and no trip table to size a synthetic building stock from");
-    grid.buildings = synthetic_buildings(city, seed);
+    grid.buildings = synthetic_buildings(city, seed, factors);
     grid.notes.push_back(fmt::format("{} synthetic buildings from the trip ends of {} trip-table entries",
                                      grid.buildings.size(), graph.demand.size()));
   }

@@ -27,7 +27,8 @@ struct city_grid {
 // building loads when none is mapped). Without one: a synthetic building stock from the city's trip table.
 // Same inputs and seed, same grid, bit for bit. Throws import_error for an unreadable file and
 // std::invalid_argument when there is nothing to build from.
-city_grid build_city_grid(const loaded_city& city, const std::string& osm_path_or_empty, std::uint64_t seed);
+city_grid build_city_grid(const loaded_city& city, const std::string& osm_path_or_empty, std::uint64_t seed,
+                          const synthetic_stock_factors& factors = {});
 
 // The network with every building's load at a time of day (load_profile.hpp) instead of its peak.
 power_case grid_case_at(const city_grid& grid, sim_time_of_day time_of_day);

@@ -179,7 +179,7 @@ load_flow_result grid_actors::solve(const load_flow_options& options) {
   for (const utility_node_snapshot& s : snapshots()) {
     const complex_pu v(s.voltage_re, s.voltage_im);
     r.buses.push_back(bus_state{s.bus, std::abs(v), std::arg(v) * 180.0 / M_PI, s.branch_p * kilo, s.branch_q * kilo,
-                                s.loading, s.energized});
+                                s.loading, s.energized, s.breaker_closed});
   }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return r;

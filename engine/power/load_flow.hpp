@@ -27,6 +27,7 @@ struct bus_state {
   double branch_kvar = 0;
   double loading = 0;  // fraction of the branch rating; 0 when unrated
   bool energized = false;
+  bool breaker_closed = true;
 };
 
 struct load_flow_result {

@@ -11,6 +11,8 @@
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_server.hpp"
+#include "engine/grid/city_grid.hpp"
+#include "engine/live/live_grid.hpp"
 #include "engine/import/city_loader.hpp"
 #include "engine/store/twin_store.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -41,6 +43,11 @@ class frontdoor_fixture : public ::testing::Test {
     twin_ = std::make_unique<live_twin>(city_->graph, live);
     twin_catalog catalog(city_->graph);
     catalog.counters_since_ms = twin_->to_epoch_ms(0);
+    if (with_grid()) {
+      grid_ = std::make_unique<city_grid>(build_city_grid(*city_, "", 1));
+      power_ = std::make_unique<live_grid>(*grid_, *twin_, 60 * ms_per_second, 12 * ms_per_hour, 20 * 60 * ms_per_second);
+      catalog.grid = power_.get();
+    }
     const auto tokens = write_file(dir_ / "tokens.json", std::string(R"({"tokens": [)") +
                                                              R"({"token": ")" + feed_token + R"(", "identity": "loop-detectors", "role": "feed"},)" +
                                                              R"({"token": ")" + viewer_token + R"(", "identity": "ops-screen", "role": "viewer"},)" +
@@ -49,6 +56,7 @@ class frontdoor_fixture : public ::testing::Test {
     context_ = std::make_unique<frontdoor_context>(*twin_, *store_, inputs_, std::move(catalog),
                                                    access_control::from_file(tokens));
     twin_->start();
+    if (power_) power_->start();
     server_ = std::make_unique<twin_server>(*context_, server_options{"127.0.0.1:0", {}});
     server_->start();
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials());
@@ -56,8 +64,11 @@ class frontdoor_fixture : public ::testing::Test {
 
   void TearDown() override {
     server_.reset();
+    if (power_) power_->stop();
     twin_->stop();
   }
+
+  virtual bool with_grid() const { return false; }
 
   std::unique_ptr<grpc::ClientContext> call(const char* token) {
     auto context = std::make_unique<grpc::ClientContext>();
@@ -120,6 +131,8 @@ class frontdoor_fixture : public ::testing::Test {
   std::unique_ptr<loaded_city> city_;
   std::unique_ptr<twin_store> store_;
   std::unique_ptr<live_twin> twin_;
+  std::unique_ptr<city_grid> grid_;
+  std::unique_ptr<live_grid> power_;
   twin_inputs inputs_;
   std::unique_ptr<frontdoor_context> context_;
   std::unique_ptr<twin_server> server_;
