@@ -10,11 +10,6 @@ namespace citytwin {
 
 namespace {
 
-std::int64_t wall_epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void reject_all(const v1::IngestBatch& batch, v1::IngestAck& ack, v1::RejectionCode code, const std::string& reason) {
   for (int i = 0; i < batch.readings_size(); ++i) {
     auto* r = ack.add_rejected();
@@ -39,7 +34,7 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch) {
                            context_.limits.max_readings_per_batch));
     return ack;
   }
-  const std::int64_t now_ms = wall_epoch_ms();
+  const std::int64_t now_ms = wall_clock_epoch_ms();
   std::vector<stored_reading> records;
   std::vector<std::pair<int, accepted_reading>> accepted;
   for (int i = 0; i < batch.readings_size(); ++i) {

@@ -34,13 +34,6 @@ std::optional<rejection> check_number(std::uint32_t index, const char* field, do
   return std::nullopt;
 }
 
-std::optional<std::uint64_t> parse_id(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  for (char c : text)
-    if (c < '0' || c > '9') return std::nullopt;
-  return std::stoull(text);
-}
-
 }  // namespace
 
 std::variant<accepted_reading, rejection> validate_reading(const v1::Reading& reading, std::uint32_t index,
@@ -100,7 +93,7 @@ std::variant<accepted_reading, rejection> validate_reading(const v1::Reading& re
         return reject(index, v1::REJECTION_CODE_UNIMPLEMENTED,
                       "this twin runs no power grid (start the server with --grid); meter readings cannot be applied");
       const auto& r = reading.meter();
-      const auto building = parse_id(r.building_id());
+      const auto building = parse_decimal_id(r.building_id());
       if (!building || *building >= catalog.grid->building_count())
         return reject(index, v1::REJECTION_CODE_NOT_FOUND,
                       fmt::format("no building '{}' (ids run 0..{})", r.building_id(), catalog.grid->building_count() - 1));
@@ -116,7 +109,7 @@ std::variant<accepted_reading, rejection> validate_reading(const v1::Reading& re
         return reject(index, v1::REJECTION_CODE_UNIMPLEMENTED,
                       "this twin runs no power grid (start the server with --grid); SCADA readings cannot be applied");
       const auto& r = reading.scada();
-      const auto bus = parse_id(r.node_id());
+      const auto bus = parse_decimal_id(r.node_id());
       const auto node = bus ? catalog.grid->node_of_bus(static_cast<std::int64_t>(*bus)) : std::nullopt;
       if (!node)
         return reject(index, v1::REJECTION_CODE_NOT_FOUND,

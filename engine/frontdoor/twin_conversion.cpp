@@ -109,13 +109,6 @@ std::string filter_problem(const twin_catalog& catalog, const v1::TwinFilter& fi
 
 namespace {
 
-std::optional<std::uint64_t> parse_index(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  for (char c : text)
-    if (c < '0' || c > '9') return std::nullopt;
-  return std::stoull(text);
-}
-
 v1::BuildingState::BuildingType api_type(building_type t) {
   switch (t) {
     case building_type::residential: return v1::BuildingState::BUILDING_TYPE_RESIDENTIAL;
@@ -128,10 +121,17 @@ v1::BuildingState::BuildingType api_type(building_type t) {
 
 }  // namespace
 
+std::optional<std::uint64_t> parse_decimal_id(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  for (char c : text)
+    if (c < '0' || c > '9') return std::nullopt;
+  return std::stoull(text);
+}
+
 std::variant<v1::Twin, std::string> grid_twin(const twin_catalog& catalog, const v1::TwinRef& ref) {
   if (!catalog.grid) return std::string("this twin runs no power grid (start the server with --grid)");
   const auto view = catalog.grid->view();
-  const auto index = parse_index(ref.id());
+  const auto index = parse_decimal_id(ref.id());
   v1::Twin twin;
   twin.set_kind(ref.kind());
   twin.set_id(ref.id());

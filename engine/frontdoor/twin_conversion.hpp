@@ -2,6 +2,7 @@
 // The twin state the API returns, built from a published view of the live twin, and the
 // filters callers use to pick twins.
 
+#include <optional>
 #include <variant>
 
 #include "citytwin/v1/twin.pb.h"
@@ -22,6 +23,9 @@ struct twin_catalog {
 };
 
 v1::Twin segment_twin(const twin_catalog& catalog, const twin_view& view, segment_id segment);
+
+// A building number or bus number as the API spells it: plain decimal digits.
+std::optional<std::uint64_t> parse_decimal_id(const std::string& text);
 
 // A building's or a utility node's state from the grid's latest step; NOT_FOUND reasons as text.
 std::variant<v1::Twin, std::string> grid_twin(const twin_catalog& catalog, const v1::TwinRef& ref);

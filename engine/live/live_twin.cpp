@@ -4,17 +4,15 @@
 
 namespace citytwin {
 
-namespace {
-std::int64_t wall_epoch_ms() {
+std::int64_t wall_clock_epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-}  // namespace
 
 live_twin::live_twin(const city_graph& graph, live_twin_options options) : graph_(graph), options_(options) {
   if (!(options_.time_scale > 0)) throw std::invalid_argument("time scale must be positive");
   // Fixed here, not at start(), so readings restored before the start map to the right times.
-  epoch_at_start_ms_ = options_.epoch_at_start_ms != 0 ? options_.epoch_at_start_ms : wall_epoch_ms();
+  epoch_at_start_ms_ = options_.epoch_at_start_ms != 0 ? options_.epoch_at_start_ms : wall_clock_epoch_ms();
   wall_start_ = std::chrono::steady_clock::now();
   auto empty = std::make_shared<twin_view>();
   empty->segments.resize(graph.segments.size());

@@ -20,6 +20,9 @@
 
 namespace citytwin {
 
+// Milliseconds since the Unix epoch by the wall clock: the time readings are stamped with.
+std::int64_t wall_clock_epoch_ms();
+
 struct live_twin_options {
   std::uint64_t seed = 1;
   double time_scale = 1;                      // simulated seconds per wall-clock second
