@@ -10,6 +10,7 @@
 #include "clients/cli/commands.hpp"
 #include "clients/cli/progress_bar.hpp"
 #include "engine/assignment/user_equilibrium.hpp"
+#include "engine/demand/building_trips.hpp"
 #include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/import/city_loader.hpp"
@@ -45,6 +46,8 @@ struct simulate_arguments {
   double hole_speed_kmh = 0;
   std::string routes = "dynamic";
   double synthetic_trips_per_hour = 2000;
+  std::string demand_source = "table";
+  std::string clock_start = "7h";
   std::vector<std::string> closures, reopenings, capacity_changes;
   unit_overrides units;
 };
@@ -116,7 +119,19 @@ int run_simulate(const simulate_arguments& a) {
 
   if (a.routes == "equilibrium") options.fixed_routes = equilibrium_routes(city, a.demand_scale, show_progress);
   demand_options demand{a.seed, a.demand_scale, options.duration, a.synthetic_trips_per_hour};
-  auto plan = generate_trips(graph, demand);
+  trip_plan plan;
+  if (a.demand_source == "buildings") {
+    if (!city.geographic)
+      throw std::invalid_argument("--demand buildings needs an OSM city (its building footprints make the demand)");
+    building_trip_options from_buildings;
+    from_buildings.seed = a.seed;
+    from_buildings.start_time_of_day = parse_duration(a.clock_start);
+    from_buildings.period = options.duration;
+    from_buildings.car_commuters_per_resident *= a.demand_scale;
+    plan = building_trips(graph, read_osm_buildings(city.source, graph), from_buildings);
+  } else {
+    plan = generate_trips(graph, demand);
+  }
   if (!a.trips_path.empty()) write_trips(a.trips_path, graph, plan);
   if (show_progress)
     fmt::print(stderr, "{}: {} nodes, {} segments, {} trips{}\n", graph.name, graph.nodes.size(), graph.segments.size(),
@@ -165,6 +180,9 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--demand-scale", args->demand_scale, "Multiply every trip-table flow")->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--trips-per-hour", args->synthetic_trips_per_hour, "Synthetic demand for cities without a trip table (OSM)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--demand", args->demand_source, "table: the trip table (or --trips-per-hour); buildings: commutes between the OSM city's homes and workplaces")
+      ->check(CLI::IsMember({"table", "buildings"}))->capture_default_str();
+  cmd->add_option("--start", args->clock_start, "With --demand buildings: the clock time the run starts at")->capture_default_str();
   cmd->add_option("--routes", args->routes, "dynamic: least current travel time at departure; equilibrium: paths of the user equilibrium")
       ->check(CLI::IsMember({"dynamic", "equilibrium"}))->capture_default_str();
   cmd->add_option("--window", args->window, "Time window (the synchronisation step)")->capture_default_str();
