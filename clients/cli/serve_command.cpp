@@ -52,6 +52,12 @@ void take_snapshot(frontdoor_context& context) {
 }
 
 void run_serve(const serve_arguments& a) {
+  // Blocked before any thread starts (RocksDB's, CAF's, gRPC's), so only sigtimedwait below takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto city = load_city(a.city);
   store_options storage;
   storage.directory = a.data_dir;
@@ -87,13 +93,6 @@ void run_serve(const serve_arguments& a) {
                             a.tokens.empty() ? access_control::open_access() : access_control::from_file(a.tokens));
   context.limits.lateness_window_ms = parse_duration(a.lateness);
   twin_server server(context, server_options{a.grpc_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}});
-
-  // Signals are taken by sigtimedwait below, never by a handler in some gRPC thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   twin.start();
   if (power) power->start();

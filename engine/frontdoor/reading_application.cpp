@@ -24,14 +24,9 @@ bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_
 
 void send_to_simulation(segment_id segment, const segment_inputs& state, live_twin& twin, bool events,
                         bool observations) {
-  if (events && state.has_event) {
-    segment_control c;
-    c.segment = segment;
-    c.at = twin.from_epoch_ms(state.event.time_ms);
-    c.kind = state.event.kind;
-    c.value = state.event.capacity_factor;
-    twin.submit_control(c);
-  }
+  if (events)
+    for (const auto& [has, event] : {std::pair{state.has_status, state.status}, std::pair{state.has_capacity, state.capacity}})
+      if (has) twin.submit_control({twin.from_epoch_ms(event.time_ms), segment, event.kind, event.capacity_factor});
   if (observations && state.has_observation) {
     detector_observation o;
     o.at = twin.from_epoch_ms(state.observation.time_ms);

@@ -13,6 +13,8 @@ namespace {
 
 constexpr int default_page_size = 100;
 constexpr int max_page_size = 1000;
+constexpr int default_history_page_size = 500;
+constexpr int max_page_size_history = 5000;
 
 // What a watcher compares to decide a twin changed; speed to the nearest km/h so noise stays quiet.
 struct watched_state {
@@ -54,9 +56,8 @@ grpc::Status twin_query_service::QueryTwins(grpc::ServerContext* context, const 
   caller who;
   if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
   if (auto problem = filter_problem(context_.catalog, request->filter()); !problem.empty()) return invalid(problem);
-  if (request->page_size() < 0 || request->page_size() > max_page_size)
-    return invalid(fmt::format("page_size must be between 0 and {}", max_page_size));
-  const int page_size = request->page_size() == 0 ? default_page_size : request->page_size();
+  if (request->page_size() < 0) return invalid("page_size must not be negative");
+  const int page_size = request->page_size() == 0 ? default_page_size : std::min(request->page_size(), max_page_size);
   std::size_t start = 0;
   if (!request->page_token().empty()) {
     // The token is the segment id to resume at, so pages stay stable while the state changes.
@@ -163,9 +164,9 @@ grpc::Status twin_query_service::GetHistory(grpc::ServerContext* context, const 
   for (int type : request->entry_types())
     if (type == v1::HISTORY_ENTRY_TYPE_STATE_SAMPLE)
       return {grpc::StatusCode::UNIMPLEMENTED, "state samples are not recorded yet; ask for readings"};
-  if (request->page_size() < 0 || request->page_size() > max_page_size)
-    return invalid(fmt::format("page_size must be between 0 and {}", max_page_size));
-  const std::size_t page_size = request->page_size() == 0 ? default_page_size : request->page_size();
+  if (request->page_size() < 0) return invalid("page_size must not be negative");
+  const std::size_t page_size =
+      request->page_size() == 0 ? default_history_page_size : std::min(request->page_size(), max_page_size_history);
   const std::int64_t end = request->end_time_ms() == 0 ? INT64_MAX : request->end_time_ms();
   std::string token = request->page_token();
   std::vector<recorded_reading> readings;

@@ -7,7 +7,7 @@
 namespace citytwin {
 
 namespace {
-constexpr int snapshot_format = 1;
+constexpr int snapshot_format = 2;  // 2: status and capacity kept apart
 
 template <class T>
 bool newer(const T& candidate, const T& current) {
@@ -18,9 +18,12 @@ bool newer(const T& candidate, const T& current) {
 bool twin_inputs::record_event(segment_id segment, const recorded_event& event) {
   std::lock_guard lock(mutex_);
   segment_inputs& s = segments_[segment];
-  if (s.has_event && !newer(event, s.event)) return false;
-  s.has_event = true;
-  s.event = event;
+  const bool is_capacity = event.kind == control_kind::capacity_factor;
+  bool& has = is_capacity ? s.has_capacity : s.has_status;
+  recorded_event& current = is_capacity ? s.capacity : s.status;
+  if (has && !newer(event, current)) return false;
+  has = true;
+  current = event;
   return true;
 }
 
@@ -50,8 +53,11 @@ std::string twin_inputs::serialize() const {
   auto& list = doc["segments"] = nlohmann::json::array();
   for (const auto& [id, s] : segments()) {
     nlohmann::json item{{"segment", id}};
-    if (s.has_event)
-      item["event"] = {s.event.time_ms, s.event.log_position, static_cast<int>(s.event.kind), s.event.capacity_factor};
+    auto event_json = [](const recorded_event& e) {
+      return nlohmann::json{e.time_ms, e.log_position, static_cast<int>(e.kind), e.capacity_factor};
+    };
+    if (s.has_status) item["status"] = event_json(s.status);
+    if (s.has_capacity) item["capacity"] = event_json(s.capacity);
     if (s.has_observation)
       item["observation"] = {s.observation.time_ms, s.observation.log_position, s.observation.speed_kmh,
                              s.observation.flow_veh_h};
@@ -67,11 +73,17 @@ std::map<segment_id, segment_inputs> twin_inputs::parse(const std::string& bytes
     if (doc.at("format").get<int>() != snapshot_format) throw std::invalid_argument("unknown snapshot format");
     for (const auto& item : doc.at("segments")) {
       segment_inputs& s = out[item.at("segment").get<segment_id>()];
-      if (item.contains("event")) {
-        const auto& e = item["event"];
-        s.has_event = true;
-        s.event = {e.at(0).get<std::int64_t>(), e.at(1).get<std::uint64_t>(),
-                   static_cast<control_kind>(e.at(2).get<int>()), e.at(3).get<double>()};
+      auto event_of = [](const nlohmann::json& e) {
+        return recorded_event{e.at(0).get<std::int64_t>(), e.at(1).get<std::uint64_t>(),
+                              static_cast<control_kind>(e.at(2).get<int>()), e.at(3).get<double>()};
+      };
+      if (item.contains("status")) {
+        s.has_status = true;
+        s.status = event_of(item["status"]);
+      }
+      if (item.contains("capacity")) {
+        s.has_capacity = true;
+        s.capacity = event_of(item["capacity"]);
       }
       if (item.contains("observation")) {
         const auto& o = item["observation"];

@@ -1,6 +1,6 @@
 #pragma once
-// What the outside world has told the twin, per segment: the newest event (closed, reopened,
-// capacity factor) and the newest detector reading. "Newest" is by the reading's own time, then
+// What the outside world has told the twin, per segment: the newest status event (closed or
+// reopened), the newest capacity factor and the newest detector reading, each on its own. "Newest" is by the reading's own time, then
 // by its place in the store's log, so the state is the same whatever order concurrent batches
 // are applied in, and equals a replay of the log from scratch. This is what a snapshot holds.
 
@@ -30,8 +30,10 @@ struct recorded_observation {
 };
 
 struct segment_inputs {
-  bool has_event = false;
-  recorded_event event;
+  bool has_status = false;  // closed or reopened
+  recorded_event status;
+  bool has_capacity = false;
+  recorded_event capacity;
   bool has_observation = false;
   recorded_observation observation;
   bool operator==(const segment_inputs&) const = default;
