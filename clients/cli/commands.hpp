@@ -23,5 +23,6 @@ void add_assign_command(CLI::App& app);
 void add_loadflow_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_grid_command(CLI::App& app);
+void add_scenario_command(CLI::App& app);
 
 }  // namespace citytwin

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   citytwin::add_loadflow_command(app);
   citytwin::add_serve_command(app);
   citytwin::add_grid_command(app);
+  citytwin::add_scenario_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
