@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Sustained ingest over loopback with durable acks: for each batch size, a fresh `citytwin serve`
+# (synced RocksDB writes, i.e. without --no-sync) on a fresh data directory, loaded by ingest_load
+# for a fixed time; one markdown table row per batch size with readings/s, ack latency, the
+# server's peak RSS (VmHWM) and CPU. --long adds the memory run: batches of 1,000 for 10 minutes,
+# the server's VmRSS sampled every 10 s.
+#
+# Usage: bench/ingest/run_ingest_benchmark.sh [options]
+#   --build-dir DIR     build tree to use (default build-bench; configured and built unless --no-build)
+#   --no-build          use the binaries already in --build-dir
+#   --city DIR          city to serve (default data/tntp/Berlin-Friedrichshain)
+#   --batch-sizes "..." batch sizes to run (default "1 100 1000")
+#   --duration S        measured seconds per batch size (default 30; plus a 3 s warm-up)
+#   --streams N         concurrent Ingest streams (default 4)
+#   --window W          outstanding batches per stream (default 2)
+#   --long              also run the memory run
+#   --long-duration S   length of the memory run (default 600)
+#   --perf S            perf-record the server for S seconds in the middle of each run (needs perf)
+#   --quiet-wait S      before each run, wait up to S s for other processes to leave the CPUs idle
+#   --keep-data         keep each run's RocksDB directory (GBs; deleted after the run by default)
+#   --out DIR           where data directories, logs, JSON and the table go (default bench/out/ingest)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+build_dir=build-bench
+do_build=1
+city=data/tntp/Berlin-Friedrichshain
+batch_sizes="1 100 1000"
+duration=30
+warmup=3
+streams=4
+window=2
+long=0
+long_duration=600
+perf_seconds=0
+quiet_wait=0
+keep_data=0
+out=bench/out/ingest
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --build-dir) build_dir=$2; shift 2 ;;
+    --no-build) do_build=0; shift ;;
+    --city) city=$2; shift 2 ;;
+    --batch-sizes) batch_sizes=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --streams) streams=$2; shift 2 ;;
+    --window) window=$2; shift 2 ;;
+    --long) long=1; shift ;;
+    --long-duration) long_duration=$2; shift 2 ;;
+    --perf) perf_seconds=$2; shift 2 ;;
+    --quiet-wait) quiet_wait=$2; shift 2 ;;
+    --keep-data) keep_data=1; shift ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
+    *) echo "error: unknown option $1 (see --help)"; exit 2 ;;
+  esac
+done
+
+if [[ $do_build == 1 ]]; then
+  cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build_dir" -j"$(nproc)" --target citytwin ingest_load
+fi
+citytwin=$build_dir/clients/citytwin
+load=$build_dir/bench/ingest/ingest_load
+for b in "$citytwin" "$load"; do [[ -x $b ]] || { echo "error: $b not found; build first"; exit 1; }; done
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+server_pid=""
+sampler_pid=""
+cleanup() {
+  [[ -n $sampler_pid ]] && kill "$sampler_pid" 2>/dev/null || true
+  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of the whole process
+busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }  # all CPUs, not idle
+
+# wait_quiet: wait (at most $quiet_wait s) until the rest of the machine uses under 0.2 cores over 5 s,
+# so that other work (compilers, tests) does not share the two cores with the benchmark.
+wait_quiet() {
+  [[ $quiet_wait -gt 0 ]] || return 0
+  local deadline=$((SECONDS + quiet_wait)) b0 b1 hz
+  hz=$(getconf CLK_TCK)
+  while ((SECONDS < deadline)); do
+    b0=$(busy_ticks); sleep 5; b1=$(busy_ticks)
+    if (((b1 - b0) * 100 < 20 * 5 * hz)); then return 0; fi
+  done
+  echo "note: the machine did not become quiet within ${quiet_wait} s; running anyway (see the 'other CPU' column)"
+}
+
+# start_server NAME: a fresh data directory and server; sets server_pid and port.
+start_server() {
+  local name=$1
+  local data=$out/data-$name
+  rm -rf "$data" "$out/port-$name"
+  "$citytwin" serve --city "$city" --grpc 127.0.0.1:0 --port-file "$out/port-$name" --data-dir "$data" \
+    >"$out/server-$name.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 600); do
+    [[ -s $out/port-$name ]] && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$out/server-$name.log"; echo "error: the server died"; exit 1; }
+    sleep 0.1
+  done
+  [[ -s $out/port-$name ]] || { echo "error: the server did not start within 60 s"; exit 1; }
+  port=$(cat "$out/port-$name")
+}
+
+stop_server() {
+  kill -TERM "$server_pid"
+  wait "$server_pid" || true
+  server_pid=""
+}
+
+# sample_rss FILE: the server's VmRSS every 10 s, "seconds rss_kb", until killed.
+sample_rss() {
+  local file=$1 start=$SECONDS
+  echo "# seconds vmrss_kb" >"$file"
+  while kill -0 "$server_pid" 2>/dev/null; do
+    echo "$((SECONDS - start)) $(status_kb "$server_pid" VmRSS)" >>"$file"
+    sleep 10
+  done
+}
+
+# run_one NAME BATCH DURATION REPORT_EVERY: leaves $out/NAME.json, .meta, load-NAME.log, rss-NAME.txt
+run_one() {
+  local name=$1 batch=$2 secs=$3 every=$4
+  wait_quiet
+  start_server "$name"
+  sample_rss "$out/rss-$name.txt" &
+  sampler_pid=$!
+  local hz ticks0 ticks1 busy0 busy1 t0 t1 perf_pid=""
+  hz=$(getconf CLK_TCK)
+  ticks0=$(cpu_ticks "$server_pid")
+  busy0=$(busy_ticks)
+  t0=$(date +%s.%N)
+  if [[ $perf_seconds -gt 0 ]]; then
+    ( sleep "$(( warmup + secs / 3 ))"
+      perf record -F 499 -g -p "$server_pid" -o "$out/perf-$name.data" -- sleep "$perf_seconds" \
+        >"$out/perf-$name.log" 2>&1 ) &
+    perf_pid=$!
+  fi
+  /usr/bin/time -f "%e %U %S %M" -o "$out/client-$name.time" \
+    "$load" --server "127.0.0.1:$port" --streams "$streams" --window "$window" --batch-size "$batch" \
+    --duration "$secs" --warmup "$warmup" --label "$name" --json "$out/$name.json" --report-every "$every" | tee "$out/load-$name.log" ||
+    echo "warning: ingest_load reported a failure (rejections or a broken stream); see $out/load-$name.log"
+  t1=$(date +%s.%N)
+  ticks1=$(cpu_ticks "$server_pid")
+  busy1=$(busy_ticks)
+  [[ -n $perf_pid ]] && wait "$perf_pid"
+  local hwm
+  hwm=$(status_kb "$server_pid" VmHWM)
+  kill "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=""
+  stop_server
+  [[ $keep_data == 1 ]] || rm -rf "$out/data-$name"
+  # server CPU and all CPU used on the machine, in % of one core over the whole load (warm-up included)
+  echo "$hwm $(awk -v a="$ticks0" -v b="$ticks1" -v c="$busy0" -v d="$busy1" -v hz="$hz" -v t0="$t0" -v t1="$t1" \
+    'BEGIN {printf "%.0f %.0f", 100 * (b - a) / hz / (t1 - t0), 100 * (d - c) / hz / (t1 - t0)}')" >"$out/$name.meta"
+}
+
+machine() {
+  local cpu mem
+  cpu=$(awk -F: '/^model name/ {gsub(/^ +/, "", $2); print $2; exit}' /proc/cpuinfo)
+  mem=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
+  echo "$(date -u +%Y-%m-%d), $cpu, $(nproc) cores, $mem, $(uname -r), data on $(df -T "$out" | awk 'NR == 2 {print $2}')"
+}
+
+row() {  # row NAME BATCH
+  local name=$1 batch=$2 hwm cpu all
+  read -r hwm cpu all <"$out/$name.meta"
+  python3 - "$out/$name.json" "$batch" "$hwm" "$cpu" "$all" "$out/client-$name.time" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+batch, hwm_kb, cpu, all_cpu = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+wall, user, sys_s, _ = open(sys.argv[6]).read().split()[-4:]
+client_cpu = 100 * (float(user) + float(sys_s)) / float(wall)
+other = max(0, all_cpu - cpu - client_cpu)
+l = j["ack_latency_ms"]
+rates = j.get("interval_readings_per_s") or [0]
+trend = f"{rates[0]:,.0f} → {rates[-1]:,.0f}"
+print(f"| {batch:,} | {j['streams']} x {j['window']} | {j['readings_per_s']:,.0f} | {j['batches_per_s']:,.0f} | "
+      f"{l['p50']:.2f} | {l['p90']:.2f} | {l['p99']:.2f} | {l['max']:.1f} | {j['rejected']} | "
+      f"{hwm_kb / 1024:.0f} | {cpu} % | {client_cpu:.0f} % | {other:.0f} % | {trend} |")
+PY
+}
+
+table=$out/table.md
+{
+  echo "Machine: $(machine)"
+  echo "City: $city; server: citytwin serve (synced writes), time scale 1; load: $streams streams x window $window, ${duration} s measured after ${warmup} s warm-up"
+  echo
+} >"$table"
+[[ -n ${batch_sizes// /} ]] && {
+  echo "| batch | streams x window | readings/s | batches/s | p50 ack (ms) | p90 (ms) | p99 (ms) | max (ms) | rejected | server peak RSS (MB) | server CPU | client CPU | other CPU | readings/s first → last interval |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+} >>"$table"
+for batch in $batch_sizes; do
+  echo "== batch size $batch"
+  run_one "batch$batch" "$batch" "$duration" 10
+  row "batch$batch" "$batch" >>"$table"
+done
+
+if [[ $long == 1 ]]; then
+  echo "== memory run: batch size 1000 for $long_duration s"
+  run_one long 1000 "$long_duration" 60
+  {
+    echo
+    echo "Memory run (${long_duration} s, batch 1,000):"
+    echo
+    echo "| batch | streams x window | readings/s | batches/s | p50 ack (ms) | p90 (ms) | p99 (ms) | max (ms) | rejected | server peak RSS (MB) | server CPU | client CPU | other CPU | readings/s first → last interval |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    row long 1000
+    echo
+    awk '!/^#/ {t[n] = $1; r[n] = $2; n++}
+         END {
+           printf "server VmRSS every 10 s (MB): ";
+           for (i = 0; i < n; i++) printf "%s%.0f", (i ? " " : ""), r[i] / 1024;
+           printf "\n";
+           a = -1; b = -1;  # after the first minute vs. the last sample
+           for (i = 0; i < n; i++) if (t[i] >= 60 && a < 0) a = i;
+           if (a >= 0) printf "VmRSS at %d s: %.0f MB; at %d s: %.0f MB (%+.1f %%)\n", t[a], r[a] / 1024, t[n-1], r[n-1] / 1024, 100 * (r[n-1] - r[a]) / r[a];
+         }' "$out/rss-long.txt"
+  } >>"$table"
+fi
+
+echo
+cat "$table"
