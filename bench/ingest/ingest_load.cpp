@@ -9,6 +9,10 @@
 // observe_time_ms = now, 60 s counting intervals, plausible counts, speeds and occupancies. Any
 // rejection is counted and reported; a correct run has none.
 //
+// With --rate the load is open: each stream sends its batches at evenly spaced due times (window
+// permitting) and a batch's latency counts from its due time, so it shows the latency at that offered
+// load rather than at saturation.
+//
 // Only acks received after --warmup and up to --duration count; at the end each stream half-closes
 // and drains its remaining acks (not counted), so the server is never left with a broken stream.
 
@@ -109,6 +113,7 @@ struct options {
   int window = 2;
   double duration_s = 30;
   double warmup_s = 2;
+  double rate = 0;  // readings/s over all streams; 0: as fast as the window allows
   double report_every_s = 0;
   std::string source_prefix;
   std::uint64_t seed = 1;
@@ -163,9 +168,10 @@ std::vector<std::string> fetch_segment_ids(const std::shared_ptr<grpc::Channel>&
 class ingest_stream {
  public:
   ingest_stream(std::shared_ptr<grpc::Channel> channel, const options& o, const std::vector<std::string>& segments,
-                std::string source, std::uint64_t seed, clock_type::time_point measure_from,
+                std::string source, int stagger, std::uint64_t seed, clock_type::time_point measure_from,
                 clock_type::time_point stop_at, progress& live)
-      : stub_(v1::IngestService::NewStub(std::move(channel))),
+      : stagger_(stagger),
+        stub_(v1::IngestService::NewStub(std::move(channel))),
         o_(o),
         segments_(segments),
         source_(std::move(source)),
@@ -212,7 +218,18 @@ class ingest_stream {
     build_template();
     std::uniform_int_distribution<std::size_t> pick(0, segments_.size() - 1);
     std::uint64_t sequence = 0;
+    // With --rate, batch k of this stream is due at start + k * period (streams start staggered);
+    // its latency counts from that due time, so a server that falls behind is not flattered by
+    // the client waiting for window room (no coordinated omission).
+    const bool paced = o_.rate > 0;
+    const auto period = std::chrono::duration_cast<clock_type::duration>(
+        std::chrono::duration<double>(paced ? o_.streams * o_.batch_size / o_.rate : 0));
+    auto due = clock_type::now() + period * stagger_ / std::max(1, o_.streams);
     while (clock_type::now() < stop_at_) {
+      if (paced) {
+        std::this_thread::sleep_until(due);
+        if (clock_type::now() >= stop_at_) break;
+      }
       {
         std::unique_lock lock(mutex_);
         room_.wait(lock, [&] { return in_flight_.size() < static_cast<std::size_t>(o_.window) || reader_done_; });
@@ -228,8 +245,9 @@ class ingest_stream {
       batch_.set_sequence(++sequence);
       {
         std::lock_guard lock(mutex_);
-        in_flight_.push_back(clock_type::now());
+        in_flight_.push_back(paced ? due : clock_type::now());
       }
+      due += period;
       if (!stream_->Write(batch_)) {
         std::lock_guard lock(mutex_);
         in_flight_.pop_back();
@@ -278,6 +296,7 @@ class ingest_stream {
     room_.notify_one();
   }
 
+  int stagger_;
   std::unique_ptr<v1::IngestService::Stub> stub_;
   const options& o_;
   const std::vector<std::string>& segments_;
@@ -331,8 +350,9 @@ int run(const options& o) {
   const auto segments = fetch_segment_ids(probe, o);
   const std::string prefix = o.source_prefix.empty() ? fmt::format("load-{}", epoch_ms_now() % 100'000'000)
                                                      : o.source_prefix;
-  fmt::print("ingest_load: {} · {} segments · {} streams x window {} x batch {} · {:.0f} s (+{:.0f} s warm-up)\n",
-             address, segments.size(), o.streams, o.window, o.batch_size, o.duration_s, o.warmup_s);
+  fmt::print("ingest_load: {} · {} segments · {} streams x window {} x batch {} · {:.0f} s (+{:.0f} s warm-up){}\n",
+             address, segments.size(), o.streams, o.window, o.batch_size, o.duration_s, o.warmup_s,
+             o.rate > 0 ? fmt::format(" · offered {:.0f} readings/s", o.rate) : std::string());
   std::fflush(stdout);
 
   progress live;
@@ -341,7 +361,7 @@ int run(const options& o) {
   const auto stop_at = measure_from + std::chrono::milliseconds(static_cast<long>(o.duration_s * 1000));
   std::vector<std::unique_ptr<ingest_stream>> streams;
   for (int i = 0; i < o.streams; ++i)
-    streams.push_back(std::make_unique<ingest_stream>(make_channel(i), o, segments, fmt::format("{}-s{}", prefix, i),
+    streams.push_back(std::make_unique<ingest_stream>(make_channel(i), o, segments, fmt::format("{}-s{}", prefix, i), i,
                                                       o.seed * 1000 + static_cast<std::uint64_t>(i), measure_from,
                                                       stop_at, live));
   std::vector<std::thread> threads;
@@ -401,14 +421,14 @@ int run(const options& o) {
     std::ofstream out(o.json);
     if (!out) throw std::runtime_error("cannot write " + o.json);
     out << fmt::format(
-        "{{\"label\": {}, \"server\": {}, \"streams\": {}, \"window\": {}, \"batch_size\": {}, "
+        "{{\"label\": {}, \"server\": {}, \"streams\": {}, \"window\": {}, \"batch_size\": {}, \"offered_rate\": {}, "
         "\"duration_s\": {}, \"warmup_s\": {}, \"segments\": {},\n"
         " \"readings_per_s\": {:.1f}, \"batches_per_s\": {:.2f},\n"
         " \"ack_latency_ms\": {{\"p50\": {:.3f}, \"p90\": {:.3f}, \"p99\": {:.3f}, \"max\": {:.3f}, \"mean\": {:.3f}}},\n"
         " \"batches_measured\": {}, \"readings_measured\": {}, \"batches_total\": {}, \"readings_total\": {},\n"
         " \"rejected\": {}, \"duplicates\": {}, \"first_rejection\": {}, \"errors\": [{}],\n"
         " \"report_every_s\": {}, \"interval_readings_per_s\": [{:.0f}]}}\n",
-        json_string(o.label), json_string(address), o.streams, o.window, o.batch_size, o.duration_s, o.warmup_s,
+        json_string(o.label), json_string(address), o.streams, o.window, o.batch_size, o.rate, o.duration_s, o.warmup_s,
         segments.size(), readings_per_s, batches_per_s, h.quantile_ms(0.5), h.quantile_ms(0.9), h.quantile_ms(0.99),
         h.max_ms(), h.mean_ms(), total.batches, total.readings, total.batches_total, total.readings_total,
         total.rejected, total.duplicates, json_string(total.first_rejection), [&] {
@@ -435,6 +455,9 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", o.batch_size, "Readings per batch")->check(CLI::Range(1, 10'000))->capture_default_str();
   app.add_option("--window", o.window, "Most unacknowledged batches per stream")->check(CLI::Range(1, 100'000))
       ->capture_default_str();
+  app.add_option("--rate", o.rate, "Offered load in readings/s over all streams, paced evenly (0: as fast as the "
+                                 "window allows); latency then counts from each batch's due time")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--duration", o.duration_s, "Measured seconds (after the warm-up)")->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--warmup", o.warmup_s, "Seconds of load before measuring")->check(CLI::NonNegativeNumber)

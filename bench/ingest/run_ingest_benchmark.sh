@@ -13,6 +13,7 @@
 #   --duration S        measured seconds per batch size (default 30; plus a 3 s warm-up)
 #   --streams N         concurrent Ingest streams (default 4)
 #   --window W          outstanding batches per stream (default 2)
+#   --rate R            offer R readings/s, paced (default 0: as fast as the window allows); see ingest_load
 #   --long              also run the memory run
 #   --long-duration S   length of the memory run (default 600)
 #   --perf S            perf-record the server for S seconds in the middle of each run (needs perf)
@@ -36,6 +37,7 @@ long_duration=600
 perf_seconds=0
 quiet_wait=0
 keep_data=0
+rate=0
 out=bench/out/ingest
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -51,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --perf) perf_seconds=$2; shift 2 ;;
     --quiet-wait) quiet_wait=$2; shift 2 ;;
     --keep-data) keep_data=1; shift ;;
+    --rate) rate=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "error: unknown option $1 (see --help)"; exit 2 ;;
@@ -148,7 +151,7 @@ run_one() {
   fi
   /usr/bin/time -f "%e %U %S %M" -o "$out/client-$name.time" \
     "$load" --server "127.0.0.1:$port" --streams "$streams" --window "$window" --batch-size "$batch" \
-    --duration "$secs" --warmup "$warmup" --label "$name" --json "$out/$name.json" --report-every "$every" | tee "$out/load-$name.log" ||
+    --duration "$secs" --warmup "$warmup" --label "$name" --json "$out/$name.json" --report-every "$every" --rate "$rate" | tee "$out/load-$name.log" ||
     echo "warning: ingest_load reported a failure (rejections or a broken stream); see $out/load-$name.log"
   t1=$(date +%s.%N)
   ticks1=$(cpu_ticks "$server_pid")
@@ -184,8 +187,8 @@ wall, user, sys_s, _ = open(sys.argv[6]).read().split()[-4:]
 client_cpu = 100 * (float(user) + float(sys_s)) / float(wall)
 other = max(0, all_cpu - cpu - client_cpu)
 l = j["ack_latency_ms"]
-rates = j.get("interval_readings_per_s") or [0]
-trend = f"{rates[0]:,.0f} → {rates[-1]:,.0f}"
+rates = j.get("interval_readings_per_s") or []
+trend = f"{rates[0]:,.0f} → {rates[-1]:,.0f}" if rates else "n/a"
 print(f"| {batch:,} | {j['streams']} x {j['window']} | {j['readings_per_s']:,.0f} | {j['batches_per_s']:,.0f} | "
       f"{l['p50']:.2f} | {l['p90']:.2f} | {l['p99']:.2f} | {l['max']:.1f} | {j['rejected']} | "
       f"{hwm_kb / 1024:.0f} | {cpu} % | {client_cpu:.0f} % | {other:.0f} % | {trend} |")
@@ -195,7 +198,7 @@ PY
 table=$out/table.md
 {
   echo "Machine: $(machine)"
-  echo "City: $city; server: citytwin serve (synced writes), time scale 1; load: $streams streams x window $window, ${duration} s measured after ${warmup} s warm-up"
+  echo "City: $city; server: citytwin serve (synced writes), time scale 1; load: $streams streams x window $window$([[ $rate != 0 ]] && echo ", offered $rate readings/s"), ${duration} s measured after ${warmup} s warm-up"
   echo
 } >"$table"
 [[ -n ${batch_sizes// /} ]] && {
