@@ -94,10 +94,12 @@ void send_forward(utility_node_actor_type* self) {
 void start_iteration(utility_node_actor_type* self) {
   auto& st = self->state;
   ++st.iteration;
-  const complex_pu v = spec(st).source_voltage;
+  complex_pu v = spec(st).source_voltage;
+  if (st.measured_source_voltage >= 0) v = std::polar(st.measured_source_voltage, std::arg(v));
+  st.energized = st.measured_source_voltage < 0 || st.measured_source_voltage >= dead_bus_voltage_pu;
+  if (!st.energized) v = complex_pu{0, 0};
   st.voltage_change = std::abs(v - st.voltage);
   st.voltage = v;
-  st.energized = true;
   send_forward(self);
 }
 
@@ -150,6 +152,7 @@ caf::behavior utility_node_actor(utility_node_actor_type* self, const radial_net
         self->state.breaker_closed = closed;
         self->state.overloaded_for = 0;
       },
+      [=](source_voltage_atom, double magnitude_pu) { self->state.measured_source_voltage = magnitude_pu; },
       [=](set_load_atom, double p, double q) {
         self->state.base_load = complex_pu(p, q);
         self->state.load = self->state.base_load + self->state.buildings_total;

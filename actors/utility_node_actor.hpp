@@ -30,6 +30,7 @@ struct utility_node_actor_state {
   sim_time overloaded_for = 0;  // time the upstream branch has been above its rating
   bool breaker_closed = true;
   bool energized = false;
+  double measured_source_voltage = -1;  // roots only: SCADA's voltage magnitude, p.u.; < 0 = use the setpoint
   complex_pu voltage{0, 0};
   complex_pu parent_voltage{0, 0};
   complex_pu series_current{0, 0};  // through the upstream branch, from the last backward sweep
@@ -50,10 +51,16 @@ using utility_node_actor_type = caf::stateful_actor<utility_node_actor_state>;
 // max iterations; root only, replies sweep_outcome), forward_sweep, backward_sweep, breaker_atom
 // (closed), set_load_atom (p, q in p.u.), step_atom (time of day, step: collects its buildings'
 // loads, replies true), protect_atom (step, tolerance, advance: -> protection_report),
-// supply_atom (tells its buildings whether they are supplied), get_state_atom (-> snapshot).
+// supply_atom (tells its buildings whether they are supplied), get_state_atom (-> snapshot),
+// source_voltage_atom (measured magnitude in p.u., negative to forget it; roots only).
+//
+// A root with a measured voltage sweeps from that magnitude (at its setpoint's angle); one measured
+// below dead_bus_voltage_pu has lost its supply, and everything below it is de-energized.
 //
 // Protection: after each solve, a branch above its rating counts the step towards its overload
 // time; one that has already been overloaded for the tolerance opens its breaker.
+inline constexpr double dead_bus_voltage_pu = 0.1;
+
 caf::behavior utility_node_actor(utility_node_actor_type* self, const radial_network* network, std::uint32_t index);
 
 }  // namespace citytwin

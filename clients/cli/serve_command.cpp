@@ -100,6 +100,12 @@ void run_serve(const serve_arguments& a) {
   fmt::print("{}: {} segments; restored {} readings{}, {} segments with live inputs\n", city.graph.name,
              city.graph.segments.size(), restored.replayed, restored.from_snapshot ? " after the latest snapshot" : "",
              restored.segments_with_inputs);
+  if (restored.grid_twins_with_inputs > 0)
+    fmt::print("grid: {} buildings and utility nodes given their newest meter and SCADA readings again\n",
+               restored.grid_twins_with_inputs);
+  if (restored.grid_twins_without_grid > 0)
+    fmt::print("warning: {} buildings and utility nodes have stored meter or SCADA readings, but this run has no "
+               "grid (add --grid to apply them)\n", restored.grid_twins_without_grid);
   if (grid)
     fmt::print("grid: {} buildings, {} buses, {} substations; load flow every {}\n", grid->buildings.size(),
                grid->network.buses.size(), grid->substations.size(), a.grid_step);

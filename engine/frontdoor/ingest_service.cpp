@@ -66,7 +66,8 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch) {
     const auto& [i, target] = accepted[k];
     const v1::Reading& reading = batch.readings(i);
     if (reading.has_meter() || reading.has_scada()) {
-      apply_to_grid(reading, target, *context_.catalog.grid);
+      if (record_reading(reading, no_segment, first + k, context_.inputs))
+        send_to_grid(reading, first + k, context_.inputs, *context_.catalog.grid);
       continue;
     }
     if (record_reading(reading, target.segment, first + k, context_.inputs))

@@ -1,5 +1,6 @@
 #include "engine/frontdoor/reading_application.hpp"
 
+#include <optional>
 #include <stdexcept>
 #include <variant>
 
@@ -19,6 +20,24 @@ bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_
     if (r.kind() == v1::SegmentEvent::KIND_REOPENED) e.kind = control_kind::reopen;
     return inputs.record_event(segment, e);
   }
+  if (reading.has_meter()) {
+    const auto& r = reading.meter();
+    const auto building = parse_decimal_id(r.building_id());
+    return building &&
+           inputs.record_meter(*building, {r.observe_time_ms(), log_position, r.active_power_kw(), r.reactive_power_kvar()});
+  }
+  if (reading.has_scada()) {
+    const auto& r = reading.scada();
+    const auto bus = parse_decimal_id(r.node_id());
+    if (!bus) return false;
+    bool newest = false;
+    if (r.breaker_state() != v1::BREAKER_STATE_UNSPECIFIED)
+      newest = inputs.record_breaker(static_cast<std::int64_t>(*bus),
+                                     {r.observe_time_ms(), log_position, r.breaker_state() == v1::BREAKER_STATE_CLOSED ? 1.0 : 0.0});
+    if (r.has_voltage_pu())
+      newest = inputs.record_voltage(static_cast<std::int64_t>(*bus), {r.observe_time_ms(), log_position, r.voltage_pu().value()}) || newest;
+    return newest;
+  }
   return false;
 }
 
@@ -36,11 +55,29 @@ void send_to_simulation(segment_id segment, const segment_inputs& state, live_tw
   }
 }
 
-void apply_to_grid(const v1::Reading& reading, const accepted_reading& target, live_grid& grid) {
+namespace {
+
+void send_meter(std::uint64_t building, const recorded_meter& meter, live_grid& grid) {
+  grid.set_meter(building, meter.kw, meter.kvar);
+}
+
+// Only the values this log position set: re-sending an older breaker state would undo a protection trip.
+void send_node_inputs(std::uint32_t node, const node_inputs& n, std::optional<std::uint64_t> only_from, live_grid& grid) {
+  if (n.has_breaker && (!only_from || n.breaker.log_position == *only_from)) grid.set_breaker(node, n.breaker.value > 0.5);
+  if (n.has_voltage && (!only_from || n.voltage.log_position == *only_from)) grid.set_measured_voltage(node, n.voltage.value);
+}
+
+}  // namespace
+
+void send_to_grid(const v1::Reading& reading, std::uint64_t log_position, const twin_inputs& inputs, live_grid& grid) {
   if (reading.has_meter()) {
-    grid.set_meter(target.grid_index, reading.meter().active_power_kw(), reading.meter().reactive_power_kvar());
-  } else if (reading.has_scada() && reading.scada().breaker_state() != v1::BREAKER_STATE_UNSPECIFIED) {
-    grid.set_breaker(target.grid_index, reading.scada().breaker_state() == v1::BREAKER_STATE_CLOSED);
+    const auto building = parse_decimal_id(reading.meter().building_id());
+    const auto meter = building ? inputs.meter(*building) : std::nullopt;
+    if (meter && meter->log_position == log_position) send_meter(*building, *meter, grid);
+  } else if (reading.has_scada()) {
+    const auto bus = parse_decimal_id(reading.scada().node_id());
+    const auto node = bus ? grid.node_of_bus(static_cast<std::int64_t>(*bus)) : std::nullopt;
+    if (node) send_node_inputs(*node, inputs.node(static_cast<std::int64_t>(*bus)), log_position, grid);
   }
 }
 
@@ -55,20 +92,43 @@ restore_summary restore_twin(const twin_store& store, const twin_catalog& catalo
   const std::string prefix = "segment/";
   store.replay_after(after, [&](const recorded_reading& r) {
     ++summary.replayed;
-    if (r.reading.twin_id.rfind(prefix, 0) != 0) return;
-    const auto segment = catalog.directory.resolve(std::string_view(r.reading.twin_id).substr(prefix.size()));
-    if (!std::holds_alternative<segment_id>(segment))
-      throw std::runtime_error("the store names " + r.reading.twin_id + ", which this city does not have; was it "
-                               "written for another city?");
+    segment_id segment = no_segment;
+    if (r.reading.twin_id.rfind(prefix, 0) == 0) {
+      const auto resolved = catalog.directory.resolve(std::string_view(r.reading.twin_id).substr(prefix.size()));
+      if (!std::holds_alternative<segment_id>(resolved))
+        throw std::runtime_error("the store names " + r.reading.twin_id + ", which this city does not have; was it "
+                                 "written for another city?");
+      segment = std::get<segment_id>(resolved);
+    }
     v1::Reading reading;
     if (!reading.ParseFromString(r.reading.payload))
       throw std::runtime_error("stored reading " + std::to_string(r.log_position) + " cannot be decoded");
-    record_reading(reading, std::get<segment_id>(segment), r.log_position, inputs);
+    record_reading(reading, segment, r.log_position, inputs);
   });
-  for (const auto& [segment, state] : inputs.segments()) {
-    send_to_simulation(segment, state, twin);
+  const inputs_state state = inputs.state();
+  for (const auto& [segment, segment_state] : state.segments) {
+    send_to_simulation(segment, segment_state, twin);
     ++summary.segments_with_inputs;
   }
+  const std::size_t grid_twins = state.meters.size() + state.nodes.size();
+  if (!catalog.grid) {
+    summary.grid_twins_without_grid = grid_twins;
+    return summary;
+  }
+  const auto foreign = [](const std::string& twin) {
+    return std::runtime_error("the store has readings of " + twin + ", which this city's grid does not have; was it "
+                              "written for another city or grid seed?");
+  };
+  for (const auto& [building, meter] : state.meters) {
+    if (building >= catalog.grid->building_count()) throw foreign("building/" + std::to_string(building));
+    send_meter(building, meter, *catalog.grid);
+  }
+  for (const auto& [bus, node_state] : state.nodes) {
+    const auto node = catalog.grid->node_of_bus(bus);
+    if (!node) throw foreign("node/" + std::to_string(bus));
+    send_node_inputs(*node, node_state, std::nullopt, *catalog.grid);
+  }
+  summary.grid_twins_with_inputs = grid_twins;
   return summary;
 }
 

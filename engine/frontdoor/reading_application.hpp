@@ -12,23 +12,29 @@
 
 namespace citytwin {
 
-// Records the reading; returns whether it is now the newest for its segment.
+// Records the reading; returns whether it is now the newest of its kind for its twin. Grid readings
+// name their building or utility node themselves, so `segment` is only used for traffic readings.
 bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_t log_position, twin_inputs& inputs);
 
 // Hands a segment's newest event and/or observation to the simulation.
 void send_to_simulation(segment_id segment, const segment_inputs& state, live_twin& twin, bool events = true,
                         bool observations = true);
 
-// Meter readings set a building's load; SCADA breaker states open and close breakers.
-void apply_to_grid(const v1::Reading& reading, const accepted_reading& target, live_grid& grid);
+// Hands the values of a recorded meter or SCADA reading that are still the newest to the grid: a meter sets
+// its building's load, a breaker state opens or closes the breaker, a measured voltage is assimilated.
+void send_to_grid(const v1::Reading& reading, std::uint64_t log_position, const twin_inputs& inputs, live_grid& grid);
 
 struct restore_summary {
   bool from_snapshot = false;
   std::uint64_t replayed = 0;  // readings after the snapshot
   std::uint64_t segments_with_inputs = 0;
+  std::uint64_t grid_twins_with_inputs = 0;  // buildings and utility nodes given their newest readings again
+  std::uint64_t grid_twins_without_grid = 0;  // ... that had readings but this run has no grid (no --grid)
 };
 
-// Snapshot + replay into `inputs`, then every segment's state into the (not yet started) twin.
+// Snapshot + replay into `inputs`, then every segment's state into the (not yet started) twin and
+// every building's and utility node's into the (not yet started) grid. Throws std::runtime_error when
+// the store names twins this city or grid does not have.
 restore_summary restore_twin(const twin_store& store, const twin_catalog& catalog, twin_inputs& inputs, live_twin& twin);
 
 }  // namespace citytwin

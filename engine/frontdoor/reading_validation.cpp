@@ -93,36 +93,33 @@ std::variant<accepted_reading, rejection> validate_reading(const v1::Reading& re
         return reject(index, v1::REJECTION_CODE_UNIMPLEMENTED,
                       "this twin runs no power grid (start the server with --grid); meter readings cannot be applied");
       const auto& r = reading.meter();
-      const auto building = parse_decimal_id(r.building_id());
-      if (!building || *building >= catalog.grid->building_count())
-        return reject(index, v1::REJECTION_CODE_NOT_FOUND,
-                      fmt::format("no building '{}' (ids run 0..{})", r.building_id(), catalog.grid->building_count() - 1));
+      const auto found = resolve_building(catalog, r.building_id());
+      if (const auto* why = std::get_if<std::string>(&found)) return reject(index, v1::REJECTION_CODE_NOT_FOUND, *why);
+      const std::size_t building = std::get<std::size_t>(found);
       if (auto bad = check_time(index, "observe_time_ms", r.observe_time_ms(), now_ms, limits)) return *bad;
       const double limit = limits.max_building_load_kw;
       if (auto bad = check_number(index, "active_power_kw", r.active_power_kw(), -limit, limit)) return *bad;
       if (auto bad = check_number(index, "reactive_power_kvar", r.reactive_power_kvar(), -limit, limit)) return *bad;
-      return accepted_reading{fmt::format("building/{}", *building), no_segment, r.observe_time_ms(),
-                              static_cast<std::uint32_t>(*building)};
+      return accepted_reading{fmt::format("building/{}", building), no_segment, r.observe_time_ms(),
+                              static_cast<std::uint32_t>(building)};
     }
     case v1::Reading::kScada: {
       if (!catalog.grid)
         return reject(index, v1::REJECTION_CODE_UNIMPLEMENTED,
                       "this twin runs no power grid (start the server with --grid); SCADA readings cannot be applied");
       const auto& r = reading.scada();
-      const auto bus = parse_decimal_id(r.node_id());
-      const auto node = bus ? catalog.grid->node_of_bus(static_cast<std::int64_t>(*bus)) : std::nullopt;
-      if (!node)
-        return reject(index, v1::REJECTION_CODE_NOT_FOUND,
-                      fmt::format("no utility node '{}' (ids are the grid's bus numbers)", r.node_id()));
+      const auto found = resolve_utility_node(catalog, r.node_id());
+      if (const auto* why = std::get_if<std::string>(&found)) return reject(index, v1::REJECTION_CODE_NOT_FOUND, *why);
+      const std::uint32_t node = std::get<std::uint32_t>(found);
       if (auto bad = check_time(index, "observe_time_ms", r.observe_time_ms(), now_ms, limits)) return *bad;
       if (r.breaker_state() == v1::BREAKER_STATE_UNSPECIFIED && !r.has_voltage_pu())
         return reject(index, v1::REJECTION_CODE_INVALID_ARGUMENT, "neither breaker_state nor voltage_pu is set");
-      if (r.breaker_state() != v1::BREAKER_STATE_UNSPECIFIED && catalog.grid->is_source(*node))
+      if (r.breaker_state() != v1::BREAKER_STATE_UNSPECIFIED && catalog.grid->is_source(node))
         return reject(index, v1::REJECTION_CODE_INVALID_ARGUMENT,
                       fmt::format("node {} is a substation: it has no upstream breaker to set", r.node_id()));
       if (r.has_voltage_pu())
         if (auto bad = check_number(index, "voltage_pu", r.voltage_pu().value(), 0, 2)) return *bad;
-      return accepted_reading{fmt::format("node/{}", *bus), no_segment, r.observe_time_ms(), *node};
+      return accepted_reading{"node/" + std::to_string(catalog.grid->network().nodes[node].bus_number), no_segment, r.observe_time_ms(), node};
     }
     default: return reject(index, v1::REJECTION_CODE_INVALID_ARGUMENT, "the reading is empty (no kind set)");
   }

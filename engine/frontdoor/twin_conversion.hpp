@@ -1,6 +1,5 @@
 #pragma once
-// The twin state the API returns, built from a published view of the live twin, and the
-// filters callers use to pick twins.
+// The twin state the API returns, built from a published view of the live twin or its grid.
 
 #include <optional>
 #include <variant>
@@ -10,6 +9,7 @@
 #include "engine/frontdoor/segment_directory.hpp"
 #include "engine/live/live_grid.hpp"
 #include "engine/live/live_twin.hpp"
+#include "engine/live/twin_inputs.hpp"
 
 namespace citytwin {
 
@@ -27,14 +27,18 @@ v1::Twin segment_twin(const twin_catalog& catalog, const twin_view& view, segmen
 // A building number or bus number as the API spells it: plain decimal digits.
 std::optional<std::uint64_t> parse_decimal_id(const std::string& text);
 
+// A building's or a utility node's state from a grid step, with the newest meter or SCADA values it was given.
+v1::Twin building_twin(const twin_catalog& catalog, const grid_view& view, const twin_inputs& inputs,
+                       std::size_t building);
+v1::Twin utility_node_twin(const twin_catalog& catalog, const grid_view& view, const twin_inputs& inputs,
+                           std::uint32_t node);
+
+// A building's index or a utility node's index in the grid's network from its API id; NOT_FOUND reasons as text.
+std::variant<std::size_t, std::string> resolve_building(const twin_catalog& catalog, const std::string& id);
+std::variant<std::uint32_t, std::string> resolve_utility_node(const twin_catalog& catalog, const std::string& id);
+
 // A building's or a utility node's state from the grid's latest step; NOT_FOUND reasons as text.
-std::variant<v1::Twin, std::string> grid_twin(const twin_catalog& catalog, const v1::TwinRef& ref);
-
-// Whether a segment in this view passes the filter (kinds, ids, bounding box, predicate).
-bool segment_matches(const twin_catalog& catalog, const twin_view& view, segment_id segment,
-                     const v1::TwinFilter& filter);
-
-// Checks a filter's own values; empty when it is usable, the reason otherwise.
-std::string filter_problem(const twin_catalog& catalog, const v1::TwinFilter& filter);
+std::variant<v1::Twin, std::string> grid_twin(const twin_catalog& catalog, const v1::TwinRef& ref,
+                                              const twin_inputs& inputs);
 
 }  // namespace citytwin

@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include "engine/frontdoor/twin_scan.hpp"
 #include "engine/store/twin_store.hpp"
 
 namespace citytwin {
@@ -16,20 +17,6 @@ constexpr int max_page_size = 1000;
 constexpr int default_history_page_size = 500;
 constexpr int max_page_size_history = 5000;
 
-// What a watcher compares to decide a twin changed; speed to the nearest km/h so noise stays quiet.
-struct watched_state {
-  bool closed = false;
-  double capacity_factor = 1;
-  std::int32_t vehicles = 0;
-  std::int32_t queued = 0;
-  long speed_kmh = 0;
-  bool operator==(const watched_state&) const = default;
-};
-
-watched_state watched(const segment_snapshot& s) {
-  return {s.closed, s.capacity_factor, s.vehicles, s.queued, std::lround(s.mean_speed_mps * 3.6)};
-}
-
 grpc::Status invalid(const std::string& why) { return {grpc::StatusCode::INVALID_ARGUMENT, why}; }
 
 }  // namespace
@@ -40,7 +27,7 @@ grpc::Status twin_query_service::GetTwin(grpc::ServerContext* context, const v1:
   if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
   const auto& ref = request->twin();
   if (ref.kind() == v1::TWIN_KIND_BUILDING || ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {
-    auto found = grid_twin(context_.catalog, ref);
+    auto found = grid_twin(context_.catalog, ref, context_.inputs);
     if (const auto* why = std::get_if<std::string>(&found)) return {grpc::StatusCode::NOT_FOUND, *why};
     *response = std::move(std::get<v1::Twin>(found));
     return grpc::Status::OK;
@@ -58,22 +45,22 @@ grpc::Status twin_query_service::QueryTwins(grpc::ServerContext* context, const 
   if (auto problem = filter_problem(context_.catalog, request->filter()); !problem.empty()) return invalid(problem);
   if (request->page_size() < 0) return invalid("page_size must not be negative");
   const int page_size = request->page_size() == 0 ? default_page_size : std::min(request->page_size(), max_page_size);
+  const twin_scan scan(context_.catalog, context_.twin.view(), context_.inputs);
   std::size_t start = 0;
   if (!request->page_token().empty()) {
-    // The token is the segment id to resume at, so pages stay stable while the state changes.
+    // The token is the twin's place in the scan order, so pages stay stable while the state changes.
     char* end = nullptr;
     const unsigned long long parsed = std::strtoull(request->page_token().c_str(), &end, 10);
-    if (*end != '\0' || parsed > context_.catalog.graph.segments.size()) return invalid("page_token is not one this server issued");
+    if (*end != '\0' || parsed > scan.size()) return invalid("page_token is not one this server issued");
     start = parsed;
   }
-  const auto view = context_.twin.view();
-  for (std::size_t s = start; s < view->segments.size(); ++s) {
-    if (!segment_matches(context_.catalog, *view, static_cast<segment_id>(s), request->filter())) continue;
+  for (std::size_t t = start; t < scan.size(); ++t) {
+    if (!scan.matches(t, request->filter())) continue;
     if (response->twins_size() == page_size) {
-      response->set_next_page_token(std::to_string(s));
+      response->set_next_page_token(std::to_string(t));
       break;
     }
-    *response->add_twins() = segment_twin(context_.catalog, *view, static_cast<segment_id>(s));
+    *response->add_twins() = scan.twin(t);
   }
   return grpc::Status::OK;
 }
@@ -86,18 +73,18 @@ grpc::Status twin_query_service::WatchTwins(grpc::ServerContext* context, const 
   if (auto problem = filter_problem(context_.catalog, filter); !problem.empty()) return invalid(problem);
   if (request->min_interval_ms() < 0) return invalid("min_interval_ms must not be negative");
 
-  std::map<segment_id, watched_state> members;  // matching twins and what the watcher last saw
-  auto view = context_.twin.view();
-  auto send = [&](v1::TwinChange::ChangeType type, segment_id s, const twin_view& v) {
+  std::map<std::size_t, twin_scan::fingerprint> members;  // matching twins and what the watcher last saw
+  auto send = [&](v1::TwinChange::ChangeType type, std::size_t t, const twin_scan& scan) {
     v1::TwinChange change;
     change.set_type(type);
-    *change.mutable_twin() = segment_twin(context_.catalog, v, s);
+    *change.mutable_twin() = scan.twin(t);
     return writer->Write(change);
   };
-  for (segment_id s = 0; s < view->segments.size(); ++s) {
-    if (!segment_matches(context_.catalog, *view, s, filter)) continue;
-    members[s] = watched(view->segments[s]);
-    if (request->send_initial_state() && !send(v1::TwinChange::CHANGE_TYPE_INITIAL, s, *view))
+  const twin_scan first(context_.catalog, context_.twin.view(), context_.inputs);
+  for (std::size_t t = 0; t < first.size(); ++t) {
+    if (!first.matches(t, filter)) continue;
+    members[t] = first.watched(t);
+    if (request->send_initial_state() && !send(v1::TwinChange::CHANGE_TYPE_INITIAL, t, first))
       return {grpc::StatusCode::CANCELLED, "the watcher went away"};
   }
   if (request->send_initial_state()) {
@@ -105,7 +92,7 @@ grpc::Status twin_query_service::WatchTwins(grpc::ServerContext* context, const 
     end.set_type(v1::TwinChange::CHANGE_TYPE_INITIAL_STATE_END);
     if (!writer->Write(end)) return {grpc::StatusCode::CANCELLED, "the watcher went away"};
   }
-  std::uint64_t version = view->version;
+  std::uint64_t version = first.traffic().version;
   auto last_round = std::chrono::steady_clock::now();
   while (!context->IsCancelled()) {
     auto next = context_.twin.wait_for_view_after(version, std::chrono::milliseconds(500));
@@ -123,19 +110,20 @@ grpc::Status twin_query_service::WatchTwins(grpc::ServerContext* context, const 
       next = context_.twin.view();
     }
     last_round = std::chrono::steady_clock::now();
-    for (segment_id s = 0; s < next->segments.size(); ++s) {
-      const bool matches = segment_matches(context_.catalog, *next, s, filter);
-      const auto known = members.find(s);
+    const twin_scan scan(context_.catalog, next, context_.inputs);
+    for (std::size_t t = 0; t < scan.size(); ++t) {
+      const bool matches = scan.matches(t, filter);
+      const auto known = members.find(t);
       bool ok = true;
       if (matches && known == members.end()) {
-        members[s] = watched(next->segments[s]);
-        ok = send(v1::TwinChange::CHANGE_TYPE_ENTERED, s, *next);
+        members[t] = scan.watched(t);
+        ok = send(v1::TwinChange::CHANGE_TYPE_ENTERED, t, scan);
       } else if (!matches && known != members.end()) {
         members.erase(known);
-        ok = send(v1::TwinChange::CHANGE_TYPE_LEFT, s, *next);
-      } else if (matches && !(known->second == watched(next->segments[s]))) {
-        known->second = watched(next->segments[s]);
-        ok = send(v1::TwinChange::CHANGE_TYPE_UPDATED, s, *next);
+        ok = send(v1::TwinChange::CHANGE_TYPE_LEFT, t, scan);
+      } else if (matches && known->second != scan.watched(t)) {
+        known->second = scan.watched(t);
+        ok = send(v1::TwinChange::CHANGE_TYPE_UPDATED, t, scan);
       }
       if (!ok) return {grpc::StatusCode::CANCELLED, "the watcher went away"};
     }
@@ -151,7 +139,7 @@ grpc::Status twin_query_service::GetHistory(grpc::ServerContext* context, const 
   const auto& ref = request->twin();
   std::string twin_id;
   if (ref.kind() == v1::TWIN_KIND_BUILDING || ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {
-    auto found = grid_twin(context_.catalog, ref);
+    auto found = grid_twin(context_.catalog, ref, context_.inputs);
     if (const auto* why = std::get_if<std::string>(&found)) return {grpc::StatusCode::NOT_FOUND, *why};
     twin_id = (ref.kind() == v1::TWIN_KIND_BUILDING ? "building/" : "node/") + ref.id();
   } else {

@@ -2,7 +2,8 @@
 // The city's electricity grid running beside the live traffic twin: every step of the twin's
 // simulated time its building actors draw their profiles (or their meters' readings), the utility
 // node actors solve the load flow, protection acts, and the result is published for readers.
-// Meter readings set a building's load; SCADA readings open and close breakers.
+// Meter readings set a building's load; SCADA readings open and close breakers, and a substation's
+// measured voltage becomes the voltage its feeders are solved from.
 
 #include <atomic>
 #include <condition_variable>
@@ -25,6 +26,13 @@ struct grid_view {
   std::vector<building_snapshot> buildings;   // by building id
 };
 
+// What the API says about a utility node besides its load-flow state.
+struct grid_node_info {
+  double x = 0, y = 0;  // road graph coordinates: its substation site, its road node, or its buildings' mean
+  double nominal_kv = 0;
+  bool feeds_buildings = false;
+};
+
 class live_grid {
  public:
   live_grid(const city_grid& grid, const live_twin& twin, sim_time step, sim_time start_time_of_day,
@@ -40,9 +48,12 @@ class live_grid {
   bool is_source(std::uint32_t node) const { return network_.nodes[node].parent == no_parent; }
   const city_grid& grid() const { return grid_; }
   const radial_network& network() const { return network_; }
+  const std::vector<grid_node_info>& node_info() const { return node_info_; }
 
   void set_meter(std::size_t building, double kw, double kvar);
   void set_breaker(std::uint32_t node, bool closed);
+  // Only a substation's measured voltage changes the load flow; other nodes' are reported beside it.
+  void set_measured_voltage(std::uint32_t node, double voltage_pu);
 
   std::shared_ptr<const grid_view> view() const;
   std::optional<std::string> failure() const;
@@ -57,6 +68,7 @@ class live_grid {
   sim_time overload_tolerance_;
   radial_network network_;
   std::map<std::int64_t, std::uint32_t> node_of_bus_;
+  std::vector<grid_node_info> node_info_;
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<grid_actors> actors_;

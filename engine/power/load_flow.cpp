@@ -112,6 +112,10 @@ void grid_actors::set_breaker(std::uint32_t node, bool closed) {
   caf::anon_send(actors_.at(node), breaker_atom_v, closed);
 }
 
+void grid_actors::set_source_voltage(std::uint32_t node, double magnitude_pu) {
+  caf::anon_send(actors_.at(node), source_voltage_atom_v, magnitude_pu);
+}
+
 void grid_actors::set_load(std::uint32_t node, complex_pu load) {
   caf::anon_send(actors_.at(node), set_load_atom_v, load.real(), load.imag());
 }

@@ -64,6 +64,8 @@ class grid_actors {
   load_flow_result solve(const load_flow_options& options);
   void set_breaker(std::uint32_t node, bool closed);
   void set_load(std::uint32_t node, complex_pu load);
+  // A root's measured voltage magnitude (p.u.), or a negative value to sweep from its setpoint again.
+  void set_source_voltage(std::uint32_t node, double magnitude_pu);
   std::size_t size() const { return actors_.size(); }
   std::size_t building_count() const { return buildings_.size(); }
 
