@@ -68,7 +68,52 @@ road_segment::road_segment(const road_segment_spec& spec, std::vector<downstream
 
 void road_segment::accept(vehicle v) {
   ++inflow_;
+  if (v.priority) {
+    const sim_time exit = priority_exit(v.entered);
+    const auto at = std::upper_bound(priority_.begin(), priority_.end(), std::pair{exit, v.id},
+                                     [](const auto& key, const auto& p) { return key < std::pair{p.first, p.second.id}; });
+    priority_.insert(at, {exit, std::move(v)});
+    return;
+  }
   vehicles_.push_back(std::move(v));
+}
+
+sim_time road_segment::priority_exit(sim_time entered) const {
+  const double queued_share = spec_.unlimited ? 0 : std::min(1.0, static_cast<double>(queued_at(entered)) / std::max(1, storage_));
+  const double passing_mps = std::min(spec_.freeflow_speed_mps, options_.priority_passing_speed_kmh / 3.6);
+  const double passing_ms = passing_mps > 0 ? spec_.length_m * queued_share / passing_mps * ms_per_second : 0;
+  return entered + static_cast<sim_time>(std::llround(static_cast<double>(freeflow_ms_) * (1 - queued_share) + passing_ms));
+}
+
+std::vector<std::uint32_t> road_segment::priority_vehicle_ids() const {
+  std::vector<std::uint32_t> ids;
+  for (const auto& [exit, v] : priority_) ids.push_back(v.id);
+  return ids;
+}
+
+void road_segment::advance_priority(sim_time start, sim_time end, const router& routes, const travel_times& times,
+                                    advance_result& out) {
+  std::size_t done = 0;
+  for (; done < priority_.size(); ++done) {
+    auto& [exit, v] = priority_[done];
+    const sim_time t = std::max(exit, start);
+    if (t >= end) break;
+    if (v.route_index + 1 == v.route.size()) {
+      out.arrivals.push_back({v.id, v.departure, t, v.freeflow_travelled + freeflow_ms_});
+    } else {
+      const auto check = plan_around_closures(v, routes, times);
+      if (check == route_check::no_way_round) break;  // waits, in order, until closures change
+      if (check == route_check::rerouted) ++out.reroutes;
+      if (room_for(v.route[v.route_index + 1]) == nullptr) break;
+      v.freeflow_travelled += freeflow_ms_;
+      ++v.route_index;
+      v.entered = t;
+      out.handoffs.push_back({v.route[v.route_index], false, std::move(v)});
+    }
+    ++outflow_;
+  }
+  priority_.erase(priority_.begin(), priority_.begin() + static_cast<std::ptrdiff_t>(done));
+  if (!priority_.empty()) out.next_due = std::min(out.next_due, std::max(priority_.front().first, end));
 }
 
 void road_segment::set_capacity_factor(double factor) {
@@ -142,12 +187,13 @@ road_segment::route_check road_segment::plan_around_closures(vehicle& v, const r
 
 void road_segment::advance(window_index window, sim_time start, sim_time end, const router& routes,
                            const travel_times& times, advance_result& out) {
+  advance_priority(start, end, routes, times, out);
   while (!vehicles_.empty()) {
     vehicle& v = vehicles_.front();
     sim_time t = std::max({v.entered + freeflow_ms_, exit_slot(), start});
     if (headway_us_ == blocked_headway) break;  // exit blocked; a control message wakes us
     if (t >= end) {
-      out.next_due = t;
+      out.next_due = std::min(out.next_due, t);
       break;
     }
     const bool arriving = v.route_index + 1 == v.route.size();
@@ -161,7 +207,7 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
       if (room->near_full && room->free <= 0) {
         if (blocked_since_ == never) blocked_since_ = t;
         if (t - blocked_since_ < options_.stuck_time) {
-          out.next_due = blocked_since_ + options_.stuck_time;
+          out.next_due = std::min(out.next_due, blocked_since_ + options_.stuck_time);
           break;
         }
         ++out.forced;  // stuck-time rule: the head moves on regardless of room

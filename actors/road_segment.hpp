@@ -3,6 +3,7 @@
 // MATSim's QSim and SUMO's meso): vehicles need the free-flow time to reach the exit, leave
 // at most at the flow capacity, and enter only while the next segment has storage left;
 // a head vehicle blocked longer than the stuck time moves anyway, so gridlock resolves.
+// Priority vehicles keep their own list: they take neither exit capacity nor downstream room.
 // Pure model: no actor code, so it can be tested step by step.
 
 #include <cstdint>
@@ -22,6 +23,9 @@ struct segment_model_options {
   // Room a leaving vehicle frees reaches the upstream end only after a backward wave has crossed
   // the segment (MATSim's "holes"); 0 frees it at once.
   double hole_speed_kmh = 0;
+  // Priority vehicles (emergency units) drive the free part of a segment at free-flow speed and
+  // pass its queue at this speed (or free flow, if lower) instead of waiting in it.
+  double priority_passing_speed_kmh = 20;
 };
 
 // What a downstream segment last said about its room, corrected for what we sent since.
@@ -76,8 +80,11 @@ class road_segment {
 
   [[nodiscard]] segment_snapshot snapshot(sim_time now) const;
   [[nodiscard]] const road_segment_spec& spec() const { return spec_; }
-  [[nodiscard]] std::int32_t vehicle_count() const { return static_cast<std::int32_t>(vehicles_.size()); }
+  [[nodiscard]] std::int32_t vehicle_count() const {
+    return static_cast<std::int32_t>(vehicles_.size() + priority_.size());
+  }
   [[nodiscard]] const std::deque<vehicle>& vehicles() const { return vehicles_; }
+  [[nodiscard]] std::vector<std::uint32_t> priority_vehicle_ids() const;
   [[nodiscard]] sim_time travel_estimate() const;
   [[nodiscard]] bool closed() const { return closed_; }
 
@@ -87,6 +94,9 @@ class road_segment {
   downstream_room* room_for(segment_id next);
   enum class route_check { unchanged, rerouted, no_way_round };
   route_check plan_around_closures(vehicle& v, const router& routes, const travel_times& times);
+  [[nodiscard]] sim_time priority_exit(sim_time entered) const;
+  void advance_priority(sim_time start, sim_time end, const router& routes, const travel_times& times,
+                        advance_result& out);
 
   road_segment_spec spec_;
   segment_model_options options_;
@@ -99,6 +109,7 @@ class road_segment {
   bool closed_ = false;
   double capacity_factor_ = 1;
   std::deque<vehicle> vehicles_;     // FIFO; the front reaches the exit first
+  std::vector<std::pair<sim_time, vehicle>> priority_;  // with their exit times, in (exit, id) order
   std::deque<sim_time> holes_;       // when the room freed by each leaver reaches the upstream end
   sim_time hole_travel_ms_ = 0;
   std::vector<downstream_room> downstream_;

@@ -107,6 +107,8 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
         report.travel_estimate = st.model->travel_estimate();
         if (context->check_invariants)
           for (const auto& v : st.model->vehicles()) report.vehicle_ids.push_back(v.id);
+        if (context->check_invariants)
+          for (std::uint32_t v : st.model->priority_vehicle_ids()) report.vehicle_ids.push_back(v);
         self->send(caf::actor_cast<caf::actor>(self->current_sender()), std::move(report));
       },
       [self, id, context](get_state_atom, sim_time now) { return self->state.model->snapshot(now); },

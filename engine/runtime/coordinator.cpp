@@ -129,6 +129,10 @@ void window_coordinator::run(simulation_result& result) {
     while (next_departure < departure_times_.size() && departure_times_[next_departure] < end) ++next_departure;
     if (next_departure < departure_times_.size()) next = std::min(next, context_.window_of(departure_times_[next_departure]));
     if (next_control_ < controls_.size()) next = std::min(next, context_.window_of(controls_[next_control_].at));
+    if (options_.dispatch) {
+      const sim_time due = options_.dispatch->next_due();
+      if (due != never) next = std::min(next, context_.window_of(due));
+    }
     if (result.windows > 0) next = std::max(next, w + 1);
     const bool live = options_.live != nullptr;
     if (live) next = result.windows > 0 ? w + 1 : 0;  // the live twin keeps every window, busy or not
@@ -148,6 +152,28 @@ void window_coordinator::run(simulation_result& result) {
     }
     auto controls = take_controls(w);
     if (live) pull_live_inputs(start, controls);
+    if (options_.dispatch && options_.dispatch->next_due() < end) {
+      for (auto& d : options_.dispatch->dispatch(start, end, context_.routes, *context_.times)) {
+        if (d.route.empty()) {
+          ++result.unroutable;
+          continue;
+        }
+        vehicle v;
+        v.id = d.id;
+        v.destination = d.destination;
+        v.departure = v.entered = std::max(d.departure, start);
+        v.route_version = context_.times->closure_version;
+        v.route = std::move(d.route);
+        v.priority = true;
+        const segment_id first = v.route.front();
+        const sim_time due = v.entered + freeflow_ms(context_.graph.segments[first]);
+        bookings[context_.shard_of[first]].push_back({first, std::max(w + 1, context_.window_of(due))});
+        ++departed;
+        departure_sum += v.departure;
+        ++in_flight;  // handed out; the segment counts it in when it takes it
+        self->send(context_.segment_actors[first], vehicle_handoff{w, no_segment, {std::move(v)}});
+      }
+    }
     for (std::size_t i = 0; i < shard_count; ++i) {
       for (const auto& c : controls[i]) {
         // Upstream segments may be holding vehicles for a segment that just reopened.

@@ -42,6 +42,25 @@ struct live_hooks {
   std::function<bool(sim_time start)> keep_running;
 };
 
+// A vehicle that joins during the run, such as an emergency unit sent to an incident.
+struct dispatched_vehicle {
+  std::uint32_t id = 0;  // must not collide with the trip plan's vehicle ids
+  node_index destination = 0;
+  sim_time departure = 0;
+  std::vector<segment_id> route;  // empty: unroutable
+};
+
+// Asked by the coordinator between windows, with the run's current travel times and closures.
+struct dispatch_hooks {
+  // The earliest time the dispatcher wants to act; never when nothing waits.
+  std::function<sim_time()> next_due;
+  // Called before each window [start, end) with next_due() < end; returns priority vehicles
+  // departing in that window.
+  std::function<std::vector<dispatched_vehicle>(sim_time start, sim_time end, const router& routes,
+                                                const travel_times& times)>
+      dispatch;
+};
+
 struct simulation_options {
   std::uint64_t seed = 1;
   sim_time duration = ms_per_hour;          // demand is spread over it; the run lasts at least this long
@@ -59,6 +78,7 @@ struct simulation_options {
   std::function<void(const simulation_progress&)> on_progress;
   std::function<void(const window_check&)> on_window;
   std::shared_ptr<live_hooks> live;  // null for a batch run
+  std::shared_ptr<dispatch_hooks> dispatch;  // null when nothing joins during the run
 };
 
 struct simulation_result {

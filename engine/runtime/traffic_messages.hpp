@@ -24,12 +24,13 @@ struct vehicle {
   std::uint64_t route_version = 0;  // closure version the route was planned with
   std::uint32_t route_index = 0;    // position of its current segment in `route`
   std::vector<segment_id> route;
+  bool priority = false;            // an emergency unit: passes queues instead of joining them
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vehicle& x) {
   return f(caf::meta::type_name("vehicle"), x.id, x.destination, x.departure, x.entered, x.freeflow_travelled,
-           x.route_version, x.route_index, x.route);
+           x.route_version, x.route_index, x.route, x.priority);
 }
 
 // Vehicles entering `to` from one sender in one window, in exit order.

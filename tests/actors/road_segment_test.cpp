@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <optional>
+
 #include "tests/support/toy_city.hpp"
 
 namespace citytwin {
@@ -121,6 +124,30 @@ TEST(road_segment, blocked_exit_holds_vehicles_until_capacity_returns) {
   f.segment.set_capacity_factor(1);
   f.run(21);
   EXPECT_EQ(f.out.handoffs.size(), 1u);
+}
+
+TEST(road_segment, a_priority_vehicle_passes_the_queue_at_the_passing_speed) {
+  fixture f;
+  f.segment.set_capacity_factor(0);  // exit blocked: everything that reaches the end queues
+  for (std::uint32_t id = 1; id <= 10; ++id) f.segment.accept(make_vehicle(id, 0));
+  vehicle unit = make_vehicle(99, 20 * ms_per_second);
+  unit.priority = true;
+  f.segment.accept(std::move(unit));
+  // 10 of the 13 slots queued: 3/13 of the length at free flow (10 m/s), 10/13 at 20 km/h.
+  const double storage = storage_slots(f.graph.segments[0]);
+  ASSERT_GT(storage, 10);
+  const double expected = 20'000 + 10'000 * (1 - 10 / storage) + 100 * (10 / storage) / (20 / 3.6) * 1000;
+  std::optional<sim_time> left;
+  for (window_index w = 20; w < 60 && !left; ++w) {
+    f.run(w);
+    for (const auto& h : f.out.handoffs) {
+      EXPECT_EQ(h.v.id, 99u);  // the queue itself never moves
+      left = h.v.entered;
+    }
+  }
+  ASSERT_TRUE(left.has_value());
+  EXPECT_NEAR(static_cast<double>(*left), expected, 1.0);
+  EXPECT_EQ(f.segment.vehicle_count(), 10);
 }
 
 TEST(road_segment, freed_room_reaches_upstream_at_the_hole_speed) {
