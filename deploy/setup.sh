@@ -13,6 +13,7 @@ packages=(
   librocksdb-dev                  # durable twin state
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the front door
   python3-grpcio python3-grpc-tools  # the Python client and its tests
+  openssl                         # throwaway certificates in the TLS tests
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
 

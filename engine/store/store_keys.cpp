@@ -62,15 +62,15 @@ std::string append_order_key(std::uint64_t position) {
 std::uint64_t position_of_append_order_key(std::string_view key) { return read_u64(key.substr(1)); }
 
 std::string time_order_key(std::int64_t time_ms, std::uint64_t position) {
-  std::string key(time_order_prefix);
+  std::string key;
   append_u64(key, time_order(time_ms));
   append_u64(key, position);
   return key;
 }
 
 time_order_parts parse_time_order_key(std::string_view key) {
-  const auto body = key.substr(1);
-  return {time_from_order(read_u64(body)), read_u64(body.substr(8))};
+  if (key.size() != 16) throw std::invalid_argument("time index key of the wrong size");
+  return {time_from_order(read_u64(key)), read_u64(key.substr(8))};
 }
 
 std::string snapshot_key(std::uint64_t position, std::int64_t time_ms) {
@@ -87,12 +87,8 @@ snapshot_key_parts parse_snapshot_key(std::string_view key) {
 
 std::string user_metadata_key(std::string_view key) { return std::string(user_metadata_prefix).append(key); }
 
-std::string highest_sequence_key(std::string_view source) {
-  return std::string(highest_sequence_prefix).append(source);
-}
-
 std::string dedup_prefix(std::string_view source) {
-  std::string key = "d";
+  std::string key(dedup_marker_prefix);
   append_u32(key, static_cast<std::uint32_t>(source.size()));
   key.append(source);
   return key;
@@ -102,6 +98,15 @@ std::string dedup_key(std::string_view source, std::uint64_t sequence) {
   auto key = dedup_prefix(source);
   append_u64(key, sequence);
   return key;
+}
+
+dedup_key_parts parse_dedup_key(std::string_view key) {
+  const auto fixed = dedup_marker_prefix.size() + 4 + 8;
+  if (key.size() < fixed || key.substr(0, dedup_marker_prefix.size()) != dedup_marker_prefix)
+    throw std::invalid_argument("not a dedup marker key");
+  const std::size_t source_size = read_u32(key.substr(dedup_marker_prefix.size()));
+  if (key.size() != fixed + source_size) throw std::invalid_argument("dedup marker key of the wrong size");
+  return {key.substr(dedup_marker_prefix.size() + 4, source_size), read_u64(key.substr(key.size() - 8))};
 }
 
 std::string resume_token(std::int64_t time_ms, std::uint64_t position) {

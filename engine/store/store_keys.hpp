@@ -4,14 +4,18 @@
 //
 //   column family  key                                  value
 //   readings       twin_id '\0' time position           reading_record (kind, source, sequence, payload)
-//   log            'p' position                         the reading's key in `readings` (append order:
-//   replay)
-//                  't' time position                    twin_id (time order over all twins: retention)
+//   log            'p' position                         the reading's key in `readings` (append order: replay)
+//   time_index     time position                        twin_id (time order over all twins: retention)
 //   snapshots      position time                        the snapshot's bytes
 //   metadata       'u' key                              value of put_metadata
-//                  'c'                                  last log position handed out (max-merged)
-//                  'h' source                           highest sequence applied from source (max-merged)
+//                  'c'                                  a floor for the last log position (written by purges)
 //                  'd' source_length source sequence    log position of that batch (its dedup marker)
+//
+// Each family receives its keys in a nearly ascending order (the log and time index), or with an
+// insert hint per twin (readings), which keeps RocksDB's memtable inserts cheap. Each source's
+// highest applied sequence is its last 'd' marker (the store keeps it in memory). Stores written
+// before 2026-11-26 also hold 't' keys in `log` (moved to time_index on open) and max-merged 'h'
+// and 'c' counters in metadata (the 'h' keys are no longer read).
 //
 // Numbers are 8-byte big-endian (source_length 4-byte); times have their sign bit flipped so that
 // negative times sort before positive ones. The position (a per-reading arrival counter, also the
@@ -45,9 +49,12 @@ reading_key_parts parse_reading_key(std::string_view key);
 // `log`
 inline constexpr std::string_view append_order_prefix = "p";
 inline constexpr std::string_view append_order_end = "q";  // every append-order key is below it
-inline constexpr std::string_view time_order_prefix = "t";
 std::string append_order_key(std::uint64_t position);
 std::uint64_t position_of_append_order_key(std::string_view key);
+// The prefix of the time index's keys in `log` in stores written before 2026-11-26.
+inline constexpr std::string_view legacy_time_order_prefix = "t";
+
+// `time_index`
 std::string time_order_key(std::int64_t time_ms, std::uint64_t position);
 struct time_order_parts {
   std::int64_t time_ms = 0;
@@ -66,12 +73,17 @@ snapshot_key_parts parse_snapshot_key(std::string_view key);
 // `metadata`
 inline constexpr std::string_view user_metadata_prefix = "u";
 inline constexpr std::string_view last_position_key = "c";
-inline constexpr std::string_view highest_sequence_prefix = "h";
-inline constexpr std::string_view highest_sequence_end = "i";
+inline constexpr std::string_view dedup_marker_prefix = "d";
+inline constexpr std::string_view dedup_marker_end = "e";
 std::string user_metadata_key(std::string_view key);
-std::string highest_sequence_key(std::string_view source);
 std::string dedup_prefix(std::string_view source);
 std::string dedup_key(std::string_view source, std::uint64_t sequence);
+struct dedup_key_parts {
+  std::string_view source;
+  std::uint64_t sequence = 0;
+};
+// Throws std::invalid_argument for a key that dedup_key did not make.
+dedup_key_parts parse_dedup_key(std::string_view key);
 
 // history() paging: where the last page stopped, as 32 hex digits (fits the API's string field).
 std::string resume_token(std::int64_t time_ms, std::uint64_t position);

@@ -2,12 +2,13 @@
 
 #include <rocksdb/snapshot.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <system_error>
 
-#include "engine/store/max_merge_operator.hpp"
 #include "engine/store/reading_record.hpp"
+#include "engine/store/rocksdb_tuning.hpp"
 #include "engine/store/store_keys.hpp"
 #include "engine/store/twin_store_impl.hpp"
 
@@ -57,33 +58,96 @@ std::mutex& twin_store::impl::delivery_lock(std::string_view source, std::uint64
   return delivery_locks[hash % delivery_locks.size()];
 }
 
-// Reads one consistent RocksDB snapshot, so a concurrent purge of the markers below the window
-// cannot make an applied batch look new (in any one view, a marker is gone only once the
-// source's highest sequence has moved the window past it).
-std::optional<std::uint64_t> twin_store::impl::earlier_delivery(std::string_view source,
-                                                                std::uint64_t sequence) const {
-  rocksdb::ManagedSnapshot snapshot(db);
-  rocksdb::ReadOptions read_options;
-  read_options.snapshot = snapshot.snapshot();
-  std::string value;
-  auto status = db->Get(read_options, metadata, keys::highest_sequence_key(source), &value);
-  if (status.IsNotFound()) return std::nullopt;
-  check(status, "read the highest sequence of a source");
-  const auto highest = keys::read_u64(value);
-  if (sequence > highest) return std::nullopt;
-  if (highest - sequence >= options.dedup_window) return 0;
-  status = db->Get(read_options, metadata, keys::dedup_key(source, sequence), &value);
-  if (status.IsNotFound()) return std::nullopt;
-  check(status, "read a dedup marker");
-  return keys::read_u64(value);
+std::optional<std::uint64_t> twin_store::impl::highest_sequence(std::string_view source) const {
+  std::lock_guard lock(sources_lock);
+  const auto found = highest_sequences.find(source);
+  if (found == highest_sequences.end()) return std::nullopt;
+  return found->second;
 }
 
+void twin_store::impl::raise_highest_sequence(std::string_view source, std::uint64_t sequence) {
+  std::lock_guard lock(sources_lock);
+  auto found = highest_sequences.find(source);
+  if (found == highest_sequences.end()) {
+    highest_sequences.emplace(std::string(source), sequence);
+  } else if (found->second < sequence) {
+    found->second = sequence;
+  }
+}
+
+std::map<std::string, std::uint64_t, std::less<>> twin_store::impl::highest_sequences_copy() const {
+  std::lock_guard lock(sources_lock);
+  return highest_sequences;
+}
+
+std::optional<std::uint64_t> twin_store::impl::earlier_delivery(std::string_view source,
+                                                                std::uint64_t sequence) const {
+  const auto highest = highest_sequence(source);
+  if (!highest || sequence > *highest) return std::nullopt;
+  if (*highest - sequence >= options.dedup_window) return 0;
+  std::string value;
+  const auto status = db->Get(rocksdb::ReadOptions(), metadata, keys::dedup_key(source, sequence), &value);
+  if (!status.IsNotFound()) {
+    check(status, "read a dedup marker");
+    return keys::read_u64(value);
+  }
+  // A purge deletes a marker only once the highest sequence has moved the window past it.
+  if (*highest_sequence(source) - sequence >= options.dedup_window) return 0;
+  return std::nullopt;
+}
+
+// The largest of: the floor purges write, and the position of the last reading in the log.
 std::uint64_t twin_store::impl::restored_last_position() const {
+  std::uint64_t last = 0;
   std::string value;
   const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::last_position_key), &value);
-  if (status.IsNotFound()) return 0;
-  check(status, "read the last log position");
-  return keys::read_u64(value);
+  if (!status.IsNotFound()) {
+    check(status, "read the last log position");
+    last = keys::read_u64(value);
+  }
+  const rocksdb::Slice end(slice(keys::append_order_end));
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &end;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, log));
+  it->SeekToLast();
+  check(it->status(), "read the last log position");
+  if (it->Valid()) last = std::max(last, keys::position_of_append_order_key(it->key().ToStringView()));
+  return last;
+}
+
+// One seek per source: its markers sort by sequence, so its last marker holds its highest one.
+void twin_store::impl::restore_highest_sequences() {
+  const rocksdb::Slice end(slice(keys::dedup_marker_end));
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &end;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, metadata));
+  for (it->Seek(slice(keys::dedup_marker_prefix)); it->Valid();) {
+    const auto source = std::string(keys::parse_dedup_key(it->key().ToStringView()).source);
+    const auto after_source = keys::dedup_key(source, UINT64_MAX) + '\0';
+    it->SeekForPrev(after_source);
+    check(it->status(), "read the dedup markers");
+    highest_sequences[source] = keys::parse_dedup_key(it->key().ToStringView()).sequence;
+    it->Seek(after_source);
+  }
+  check(it->status(), "read the dedup markers");
+}
+
+void twin_store::impl::move_legacy_time_index() {
+  const rocksdb::Slice end("u");  // every legacy time-order key starts with 't'
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &end;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, log));
+  rocksdb::WriteBatch batch;
+  for (it->Seek(slice(keys::legacy_time_order_prefix)); it->Valid(); it->Next()) {
+    batch.Put(time_index, it->key().ToStringView().substr(keys::legacy_time_order_prefix.size()), it->value());
+    batch.Delete(log, it->key());
+    if (batch.Count() >= 10000) {
+      write(batch, true, "move the time index to its own column family");
+      batch.Clear();
+    }
+  }
+  check(it->status(), "move the time index to its own column family");
+  if (batch.Count() > 0) write(batch, true, "move the time index to its own column family");
 }
 
 twin_store::twin_store(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
@@ -104,29 +168,24 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
 
   state->statistics = rocksdb::CreateDBStatistics();
   state->statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.statistics = state->statistics;
-
-  rocksdb::ColumnFamilyOptions plain;
-  rocksdb::ColumnFamilyOptions counters;
-  counters.merge_operator = std::make_shared<max_merge_operator>();
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : impl::column_family_names)
-    families.emplace_back(name, std::string_view(name) == "metadata" ? counters : plain);
+    families.emplace_back(name, store_tuning::family_options(name));
 
-  const auto status =
-      rocksdb::DB::Open(db_options, options.directory.string(), families, &state->handles, &state->db);
+  const auto status = rocksdb::DB::Open(store_tuning::db_options(state->statistics), options.directory.string(),
+                                        families, &state->handles, &state->db);
   if (!status.ok()) {
     state->db = nullptr;
     throw store_error(options.directory, "cannot open the RocksDB store", status.ToString());
   }
   state->readings = state->handles[1];
   state->log = state->handles[2];
-  state->snapshots = state->handles[3];
-  state->metadata = state->handles[4];
+  state->time_index = state->handles[3];
+  state->snapshots = state->handles[4];
+  state->metadata = state->handles[5];
+  state->move_legacy_time_index();
   state->last_position = state->restored_last_position();
+  state->restore_highest_sequences();
   return std::unique_ptr<twin_store>(new twin_store(std::move(state)));
 }
 
@@ -150,12 +209,12 @@ append_result twin_store::append_batch(std::string_view source, std::uint64_t se
     auto key = keys::reading_key(reading.twin_id, reading.time_ms, position);
     batch.Put(m.readings, key, encode_reading_record(reading.kind, source, sequence, reading.payload));
     batch.Put(m.log, keys::append_order_key(position), key);
-    batch.Put(m.log, keys::time_order_key(reading.time_ms, position), reading.twin_id);
+    batch.Put(m.time_index, keys::time_order_key(reading.time_ms, position), reading.twin_id);
   }
+  // Only Puts: RocksDB then inserts the batches of one write group into the memtables in parallel.
   batch.Put(m.metadata, keys::dedup_key(source, sequence), keys::u64_bytes(last));
-  batch.Merge(m.metadata, keys::highest_sequence_key(source), keys::u64_bytes(sequence));
-  if (!readings.empty()) batch.Merge(m.metadata, slice(keys::last_position_key), keys::u64_bytes(last));
   m.write(batch, m.options.sync_writes, "append a batch");
+  m.raise_highest_sequence(source, sequence);
 
   ++m.batches_written;
   m.readings_written += readings.size();

@@ -65,7 +65,8 @@ struct store_stats {
 
 class twin_store {
  public:
-  // Creates the directory and the column families readings, log, snapshots, metadata if missing.
+  // Creates the directory and the column families readings, log, time_index, snapshots, metadata
+  // if missing.
   // Throws store_error naming the directory, std::invalid_argument for unusable options.
   static std::unique_ptr<twin_store> open(const store_options& options);
   ~twin_store();

@@ -10,6 +10,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,18 +30,24 @@ struct twin_store::impl {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // in the order of column_family_names
   rocksdb::ColumnFamilyHandle* readings = nullptr;
   rocksdb::ColumnFamilyHandle* log = nullptr;
+  rocksdb::ColumnFamilyHandle* time_index = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots = nullptr;
   rocksdb::ColumnFamilyHandle* metadata = nullptr;
-  static constexpr std::array<const char*, 5> column_family_names = {"default", "readings", "log",
-                                                                     "snapshots", "metadata"};
+  static constexpr std::array<const char*, 6> column_family_names = {"default",   "readings",  "log",
+                                                                     "time_index", "snapshots", "metadata"};
 
   std::atomic<std::uint64_t> last_position{0};
+  // Each source's highest applied sequence, rebuilt from the dedup markers on open and raised after
+  // each write: the duplicate check needs no RocksDB read for a new batch, and no counter in RocksDB.
+  mutable std::mutex sources_lock;
+  std::map<std::string, std::uint64_t, std::less<>> highest_sequences;
   // Deliveries of one (source, sequence) go through one of these, so the check for its marker and
   // the write of it cannot interleave with another delivery of the same batch. Striped by
   // (source, sequence) rather than one lock so that other batches, also of the same source, still
   // reach RocksDB together and share a sync.
   std::array<std::mutex, 64> delivery_locks;
   std::mutex snapshot_lock;
+  std::mutex purge_lock;  // one purge at a time, so the last-position floor they write only rises
 
   std::atomic<std::uint64_t> batches_written{0}, readings_written{0}, duplicates{0}, bytes_written{0};
 
@@ -52,7 +60,14 @@ struct twin_store::impl {
   // Whether (source, sequence) was applied before; if so, the log position it then returned (0
   // when below the window).
   std::optional<std::uint64_t> earlier_delivery(std::string_view source, std::uint64_t sequence) const;
+  std::optional<std::uint64_t> highest_sequence(std::string_view source) const;
+  void raise_highest_sequence(std::string_view source, std::uint64_t sequence);
+  std::map<std::string, std::uint64_t, std::less<>> highest_sequences_copy() const;
+  // On open: the last position handed out before, and each source's highest sequence.
   std::uint64_t restored_last_position() const;
+  void restore_highest_sequences();
+  // On open: moves a time index that an older store kept in `log` to time_index.
+  void move_legacy_time_index();
 };
 
 namespace store_detail {

@@ -21,16 +21,19 @@ std::size_t twin_store::purge_older_than(std::int64_t cutoff_ms) {
     batch.Clear();
   };
 
+  std::lock_guard lock(m.purge_lock);
+  // Positions must never be reused, also when every reading in the log is purged: keep a floor.
+  batch.Put(m.metadata, slice(keys::last_position_key), keys::u64_bytes(m.last_position.load()));
   {
     const auto end = keys::time_order_key(cutoff_ms, 0);
     const rocksdb::Slice end_slice(end);
     rocksdb::ReadOptions read_options;
     read_options.iterate_upper_bound = &end_slice;
-    std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(read_options, m.log));
-    for (it->Seek(slice(keys::time_order_prefix)); it->Valid(); it->Next()) {
+    std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(read_options, m.time_index));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const auto parts = keys::parse_time_order_key(it->key().ToStringView());
       // The reading's three keys go in one batch, so history and log never disagree.
-      batch.Delete(m.log, it->key());
+      batch.Delete(m.time_index, it->key());
       batch.Delete(m.log, keys::append_order_key(parts.position));
       batch.Delete(m.readings, keys::reading_key(it->value().ToStringView(), parts.time_ms, parts.position));
       ++purged;
@@ -41,13 +44,7 @@ std::size_t twin_store::purge_older_than(std::int64_t cutoff_ms) {
   }
 
   // Markers below a source's window are no longer consulted (anything there counts as applied).
-  const rocksdb::Slice sources_end(slice(keys::highest_sequence_end));
-  rocksdb::ReadOptions sources_options;
-  sources_options.iterate_upper_bound = &sources_end;
-  std::unique_ptr<rocksdb::Iterator> sources(m.db->NewIterator(sources_options, m.metadata));
-  for (sources->Seek(slice(keys::highest_sequence_prefix)); sources->Valid(); sources->Next()) {
-    const auto source = sources->key().ToStringView().substr(keys::highest_sequence_prefix.size());
-    const auto highest = keys::read_u64(sources->value().ToStringView());
+  for (const auto& [source, highest] : m.highest_sequences_copy()) {
     if (highest < m.options.dedup_window) continue;
     const auto end = keys::dedup_key(source, highest - m.options.dedup_window + 1);
     const rocksdb::Slice end_slice(end);
@@ -60,7 +57,6 @@ std::size_t twin_store::purge_older_than(std::int64_t cutoff_ms) {
     }
     m.check(it->status(), "purge old dedup markers");
   }
-  m.check(sources->status(), "purge old dedup markers");
   flush();
   return purged;
 }

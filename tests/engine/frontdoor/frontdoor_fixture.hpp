@@ -1,6 +1,7 @@
 #pragma once
 // A real front door on a loopback port: Sioux Falls as a live twin running 60x faster than the
-// clock, a RocksDB store in a fresh directory, and tokens for each role.
+// clock, a RocksDB store in a fresh directory, and tokens for each role; plaintext unless a test
+// overrides server_tls() and client_credentials().
 
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
@@ -57,9 +58,9 @@ class frontdoor_fixture : public ::testing::Test {
                                                    access_control::from_file(tokens));
     twin_->start();
     if (power_) power_->start();
-    server_ = std::make_unique<twin_server>(*context_, server_options{"127.0.0.1:0", {}});
+    server_ = std::make_unique<twin_server>(*context_, server_options{"127.0.0.1:0", server_tls()});
     server_->start();
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials());
+    channel_ = grpc::CreateChannel(target(), client_credentials());
   }
 
   void TearDown() override {
@@ -69,6 +70,12 @@ class frontdoor_fixture : public ::testing::Test {
   }
 
   virtual bool with_grid() const { return false; }
+  // TLS files for the server (none: plaintext) and the credentials of the fixture's own channel.
+  virtual tls_files server_tls() const { return {}; }
+  virtual std::shared_ptr<grpc::ChannelCredentials> client_credentials() const {
+    return grpc::InsecureChannelCredentials();
+  }
+  std::string target() const { return "127.0.0.1:" + std::to_string(server_->port()); }
 
   std::unique_ptr<grpc::ClientContext> call(const char* token) {
     auto context = std::make_unique<grpc::ClientContext>();

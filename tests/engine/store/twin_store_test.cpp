@@ -14,6 +14,13 @@
 #include <map>
 #include <thread>
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <tuple>
+
+#include "engine/store/reading_record.hpp"
+#include "engine/store/store_keys.hpp"
 #include "tests/engine/store/crash_batch.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -197,6 +204,72 @@ TEST(twin_store, reopening_keeps_readings_positions_markers_snapshots_and_metada
   EXPECT_FALSE(next.duplicate);
   EXPECT_EQ(next.log_position, 4u);  // the arrival counter continues, so "d" does not overwrite "a" or "b"
   EXPECT_EQ(payloads(all_history(*store, "segment/9")), (std::vector<std::string>{"c", "a", "b", "d"}));
+}
+
+TEST(twin_store, reopening_restores_each_sources_highest_sequence_and_window) {
+  auto options = options_for_test();
+  options.dedup_window = 4;
+  const std::vector batch{reading("segment/1", 10, "x")};
+  {
+    auto store = twin_store::open(options);
+    for (std::uint64_t sequence = 1; sequence <= 10; ++sequence) store->append_batch("north", sequence, batch);
+    store->append_batch("south", 3, batch);
+    store->append_batch("", 5, batch);  // the empty source is a source too
+  }
+  auto store = twin_store::open(options);
+  EXPECT_TRUE(store->append_batch("north", 10, batch).duplicate);
+  EXPECT_TRUE(store->append_batch("north", 8, batch).duplicate);  // marker inside the window
+  const auto below = store->append_batch("north", 6, batch);      // below the window of 10
+  EXPECT_TRUE(below.duplicate);
+  EXPECT_EQ(below.log_position, 0u);
+  EXPECT_TRUE(store->append_batch("south", 3, batch).duplicate);
+  EXPECT_FALSE(store->append_batch("south", 2, batch).duplicate);  // inside the window, never sent
+  EXPECT_TRUE(store->append_batch("", 5, batch).duplicate);
+  EXPECT_FALSE(store->append_batch("north", 11, batch).duplicate);
+}
+
+TEST(twin_store, positions_are_not_reused_after_purging_everything_and_reopening) {
+  const auto options = options_for_test();
+  {
+    auto store = twin_store::open(options);
+    store->append_batch("feed", 1, {reading("segment/1", 10, "a"), reading("segment/2", 20, "b")});
+    EXPECT_EQ(store->purge_older_than(INT64_MAX), 2u);
+  }
+  auto store = twin_store::open(options);
+  EXPECT_EQ(store->last_log_position(), 2u);
+  EXPECT_EQ(store->append_batch("feed", 2, {reading("segment/1", 30, "c")}).log_position, 3u);
+}
+
+TEST(twin_store, a_store_with_the_time_index_in_the_log_is_moved_on_open_and_purges) {
+  const auto options = options_for_test();
+  {  // the layout before 2026-11-26: 'p' and 't' keys together in `log`
+    rocksdb::DBOptions db_options;
+    db_options.create_if_missing = true;
+    db_options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : {"default", "readings", "log", "snapshots", "metadata"}) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    std::filesystem::create_directories(options.directory);
+    ASSERT_TRUE(rocksdb::DB::Open(db_options, options.directory.string(), families, &handles, &raw).ok());
+    rocksdb::WriteBatch batch;
+    for (const auto& [twin, time, position] : {std::tuple{"segment/1", 100, 1}, std::tuple{"segment/2", 5000, 2}}) {
+      const auto key = store_keys::reading_key(twin, time, position);
+      batch.Put(handles[1], key, encode_reading_record(7, "feed", 1, "old"));
+      batch.Put(handles[2], store_keys::append_order_key(position), key);
+      batch.Put(handles[2], std::string(store_keys::legacy_time_order_prefix) + store_keys::time_order_key(time, position), twin);
+    }
+    batch.Put(handles[4], store_keys::dedup_key("feed", 1), store_keys::u64_bytes(2));
+    ASSERT_TRUE(raw->Write(rocksdb::WriteOptions(), &batch).ok());
+    for (auto* handle : handles) raw->DestroyColumnFamilyHandle(handle);
+    delete raw;
+  }
+  auto store = twin_store::open(options);
+  EXPECT_EQ(store->last_log_position(), 2u);
+  EXPECT_TRUE(store->append_batch("feed", 1, {reading("segment/1", 1, "again")}).duplicate);
+  EXPECT_EQ(store->purge_older_than(1000), 1u);
+  EXPECT_EQ(replayed_after(*store, 0).size(), 1u);
+  EXPECT_TRUE(all_history(*store, "segment/1").empty());
 }
 
 TEST(twin_store, restart_is_the_latest_snapshot_plus_the_readings_after_it) {

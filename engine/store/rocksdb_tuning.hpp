@@ -1,0 +1,16 @@
+#pragma once
+// How twin_store configures RocksDB, with the reason for each choice (measurements in
+// bench/RESULTS.md, "Sustained ingest"). Private to engine/store.
+
+#include <rocksdb/options.h>
+
+#include <memory>
+#include <string_view>
+
+namespace citytwin::store_tuning {
+
+rocksdb::DBOptions db_options(std::shared_ptr<rocksdb::Statistics> statistics);
+// Options of the column family `name` (one of twin_store::impl::column_family_names).
+rocksdb::ColumnFamilyOptions family_options(std::string_view name);
+
+}  // namespace citytwin::store_tuning
