@@ -11,6 +11,7 @@
 #include "engine/city/city_graph.hpp"
 #include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
+#include "engine/metrics/metric_handles.hpp"
 #include "engine/runtime/traffic_messages.hpp"
 
 namespace citytwin {
@@ -59,6 +60,7 @@ struct simulation_options {
   std::function<void(const simulation_progress&)> on_progress;
   std::function<void(const window_check&)> on_window;
   std::shared_ptr<live_hooks> live;  // null for a batch run
+  runtime_metrics metrics;           // barrier latency, actors alive (inert by default)
 };
 
 struct simulation_result {
