@@ -69,9 +69,13 @@ TEST(metrics_registry, every_series_exists_at_zero_with_help_and_conventional_na
       std::string name, type;
       words >> name >> type;
       EXPECT_EQ(name.rfind("citytwin_", 0), 0u) << name;
-      if (type == "counter") EXPECT_TRUE(name.ends_with("_total")) << name;
+      if (type == "counter") {
+        EXPECT_TRUE(name.ends_with("_total")) << name;
+      }
     }
-    if (line.rfind("# HELP ", 0) == 0) EXPECT_GT(line.size(), 7 + 20u) << line;
+    if (line.rfind("# HELP ", 0) == 0) {
+      EXPECT_GT(line.size(), 7 + 20u) << line;
+    }
   }
   EXPECT_EQ(families, 15);
 }
