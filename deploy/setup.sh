@@ -14,6 +14,8 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the front door
   python3-grpcio python3-grpc-tools  # the Python client and its tests
   openssl                         # throwaway certificates in the TLS tests
+  prometheus-cpp-dev              # /metrics (citytwin serve --metrics)
+  prometheus                      # its scrape test and promtool (deploy/prometheus rules)
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
 

@@ -12,6 +12,9 @@
 #include "engine/frontdoor/twin_server.hpp"
 #include "engine/grid/city_grid.hpp"
 #include "engine/live/live_grid.hpp"
+#include "engine/metrics/live_sampler.hpp"
+#include "engine/metrics/metrics_endpoint.hpp"
+#include "engine/metrics/metrics_registry.hpp"
 #include "engine/store/twin_store.hpp"
 
 namespace citytwin {
@@ -33,6 +36,8 @@ struct serve_arguments {
   std::string snapshot_every = "1m";
   std::string run_for;  // empty: until a signal
   std::string port_file;
+  std::string metrics_address;  // empty: no /metrics endpoint
+  std::string metrics_port_file;
   bool no_sync = false;
   bool grid = false;
   std::string grid_osm;
@@ -65,7 +70,9 @@ void run_serve(const serve_arguments& a) {
   storage.retention_ms = parse_days_or_duration(a.retention);
   auto store = twin_store::open(storage);
 
+  metrics_registry metrics;
   live_twin_options live;
+  live.metrics = metrics.runtime();
   live.seed = a.seed;
   live.time_scale = a.time_scale;
   live.threads = a.threads;
@@ -92,6 +99,11 @@ void run_serve(const serve_arguments& a) {
   frontdoor_context context(twin, *store, inputs, std::move(catalog),
                             a.tokens.empty() ? access_control::open_access() : access_control::from_file(a.tokens));
   context.limits.lateness_window_ms = parse_duration(a.lateness);
+  context.metrics = metrics.ingest();
+  live_sampler sampler(metrics.sampled(), twin, *store, power.get());
+  metrics.on_collect([&sampler] { sampler.sample(); });
+  // Declared after everything its scrapes read, so it stops first.
+  auto metrics_http = a.metrics_address.empty() ? nullptr : std::make_unique<metrics_endpoint>(a.metrics_address, metrics);
   twin_server server(context, server_options{a.grpc_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}});
 
   twin.start();
@@ -112,7 +124,12 @@ void run_serve(const serve_arguments& a) {
   fmt::print("serving citytwin.v1 on port {} ({}; {}), data in {}\n", server.port(),
              a.tls_cert.empty() ? "plaintext" : (a.tls_client_ca.empty() ? "TLS" : "mutual TLS"),
              context.access.is_open() ? "no tokens: loopback only" : "bearer tokens", a.data_dir);
+  if (metrics_http)
+    fmt::print("metrics on http://{}:{}/metrics\n", a.metrics_address.substr(0, a.metrics_address.rfind(':')),
+               metrics_http->port());
   std::fflush(stdout);
+  // Before --port-file, so a caller that waits for that file finds this one too.
+  if (metrics_http && !a.metrics_port_file.empty()) std::ofstream(a.metrics_port_file) << metrics_http->port() << '\n';
   if (!a.port_file.empty()) std::ofstream(a.port_file) << server.port() << '\n';
 
   const auto started = std::chrono::steady_clock::now();
@@ -167,6 +184,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--snapshot-every", args->snapshot_every, "How often the twin's inputs are snapshotted")->capture_default_str();
   cmd->add_option("--run-for", args->run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once serving");
+  cmd->add_option("--metrics", args->metrics_address,
+                  "Serve Prometheus metrics on http://HOST:PORT/metrics (e.g. 127.0.0.1:9464; port 0 picks a free one)");
+  cmd->add_option("--metrics-port-file", args->metrics_port_file, "Write the bound metrics port to this file once serving")
+      ->needs(cmd->get_option("--metrics"));
   cmd->add_flag("--no-sync", args->no_sync, "Do not fsync each ack (faster; a power cut may lose the last acks)");
   cmd->add_flag("--grid", args->grid, "Also run the city's electricity grid: buildings and utility nodes as twins");
   cmd->add_option("--grid-osm", args->grid_osm, "OSM extract with building footprints (default: the city's own)")->check(CLI::ExistingFile);

@@ -7,6 +7,7 @@
 #include "engine/frontdoor/twin_conversion.hpp"
 #include "engine/live/live_twin.hpp"
 #include "engine/live/twin_inputs.hpp"
+#include "engine/metrics/metric_handles.hpp"
 
 #include <shared_mutex>
 
@@ -27,6 +28,7 @@ struct frontdoor_context {
   twin_catalog catalog;
   access_control access;
   ingest_limits limits;
+  ingest_metrics metrics;  // inert unless serve was given --metrics
   std::size_t watch_max_views_behind = 8;  // a watcher further behind is dropped
 };
 

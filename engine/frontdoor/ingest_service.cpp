@@ -83,15 +83,20 @@ grpc::Status ingest_service::Ingest(grpc::ServerContext* context,
   caller who;
   if (auto s = context_.access.authorize(*context, role::feed, who); !s.ok()) return s;
   v1::IngestBatch batch;
+  const ingest_metrics& metrics = context_.metrics;
   while (stream->Read(&batch)) {
+    const auto arrived = std::chrono::steady_clock::now();
     v1::IngestAck ack;
     try {
       ack = handle_batch(batch);
     } catch (const std::exception& e) {
+      metrics.count_not_stored(batch.readings_size());
       // Nothing of this batch was acknowledged; the sender retries it on a new stream.
       return {grpc::StatusCode::UNAVAILABLE, fmt::format("batch {} was not stored: {}", batch.sequence(), e.what())};
     }
+    metrics.count_ack(ack, batch.readings_size());
     if (!stream->Write(ack)) return {grpc::StatusCode::CANCELLED, "the sender went away"};
+    metrics.observe_ack_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
   }
   return grpc::Status::OK;
 }

@@ -33,6 +33,7 @@ void live_twin::start() {
       sim.threads = options_.threads;
       sim.duration = options_.demand_period;
       sim.demand_scale = options_.demand_scale;
+      sim.metrics = options_.metrics;
       sim.live = std::make_shared<live_hooks>();
       sim.live->publish_every = options_.publish_every;
       sim.live->keep_running = [this](sim_time start) { return pace(start); };
@@ -73,6 +74,11 @@ sim_time live_twin::lag() const {
   const double wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start_).count();
   return std::max<sim_time>(0, static_cast<sim_time>(wall_ms * options_.time_scale) - now_.load());
+}
+
+std::size_t live_twin::inbox_backlog() const {
+  std::lock_guard lock(inbox_mutex_);
+  return pending_controls_.size() + pending_observations_.size();
 }
 
 void live_twin::submit_control(const segment_control& control) {

@@ -31,6 +31,7 @@ struct live_twin_options {
   std::uint32_t threads = 1;
   sim_time publish_every = 5 * ms_per_second;
   std::int64_t epoch_at_start_ms = 0;  // the wall-clock time simulated time 0 stands for; 0 = now
+  runtime_metrics metrics;             // of its simulation run
 };
 
 // One published state of every segment, immutable once published.
@@ -66,6 +67,8 @@ class live_twin {
   // Simulated time the twin is behind where the wall clock says it should be (>= 0).
   sim_time lag() const;
   double time_scale() const { return options_.time_scale; }
+  // Controls and observations submitted and not yet taken by a window.
+  std::size_t inbox_backlog() const;
   // The simulation's error, if it stopped on one.
   std::optional<std::string> failure() const;
 

@@ -1,6 +1,7 @@
 #include "engine/runtime/coordinator.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -184,6 +185,7 @@ void window_coordinator::run(simulation_result& result) {
         }
       }
     }
+    const auto barrier_start = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < shard_count; ++i) {
       self->send(context_.shards[i], window_order{w, start, end, std::move(bookings[i]), std::move(controls[i])});
       bookings[i].clear();
@@ -209,6 +211,8 @@ void window_coordinator::run(simulation_result& result) {
           },
           [&](caf::error& e) { throw std::runtime_error("shard failed: " + system_.render(e)); });
     }
+    options_.metrics.observe_barrier(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - barrier_start).count());
     ++result.windows;
     std::int64_t duplicates = 0;
     if (context_.check_invariants) {

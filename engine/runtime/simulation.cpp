@@ -67,6 +67,16 @@ simulation_result run_simulation(const city_graph& graph, const trip_plan& plan,
   for (segment_id s = 0; s < segment_count; ++s) context.segment_actors.push_back(system.spawn(road_segment_actor, s, &context));
   for (std::uint32_t i = 0; i < shard_count; ++i)
     context.shards.push_back(system.spawn(shard_actor, i, std::move(owned[i]), std::move(departures[i]), &context));
+  options.metrics.add_actors(actor_kind::segment, static_cast<std::int64_t>(context.segment_actors.size()));
+  options.metrics.add_actors(actor_kind::shard, static_cast<std::int64_t>(context.shards.size()));
+  struct actors_ended {
+    const simulation_options& options;
+    const simulation_context& context;
+    ~actors_ended() {
+      options.metrics.add_actors(actor_kind::segment, -static_cast<std::int64_t>(context.segment_actors.size()));
+      options.metrics.add_actors(actor_kind::shard, -static_cast<std::int64_t>(context.shards.size()));
+    }
+  } count_actors_ended{options, context};
 
   try {
     coordinator.run(result);

@@ -11,6 +11,7 @@
 #include "engine/city/city_graph.hpp"
 #include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
+#include "engine/metrics/metric_handles.hpp"
 #include "engine/runtime/traffic_messages.hpp"
 
 namespace citytwin {
@@ -79,6 +80,7 @@ struct simulation_options {
   std::function<void(const window_check&)> on_window;
   std::shared_ptr<live_hooks> live;  // null for a batch run
   std::shared_ptr<dispatch_hooks> dispatch;  // null when nothing joins during the run
+  runtime_metrics metrics;           // barrier latency, actors alive (inert by default)
 };
 
 struct simulation_result {
