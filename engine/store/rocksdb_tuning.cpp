@@ -52,6 +52,10 @@ rocksdb::DBOptions db_options(std::shared_ptr<rocksdb::Statistics> statistics) {
   // A write group (one WAL append and one sync for all writers queued) may hold this much; the
   // default 1 MB cut groups of concurrent 1,000-reading batches into several syncs.
   options.max_write_batch_group_size_bytes = 8u << 20;
+  // One thread inserts a write group into the memtables, which lets it use the insert hint on
+  // `readings` (RocksDB ignores hints in concurrent inserts): on 2 cores the hint saves more than
+  // the parallelism gains (bench/RESULTS.md).
+  options.allow_concurrent_memtable_write = false;
   return options;
 }
 
