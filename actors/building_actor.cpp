@@ -29,6 +29,7 @@ caf::behavior building_actor(building_actor_type* self, const building_spec* spe
       [=](supply_atom, bool supplied, double voltage_pu) {
         self->state.supplied = supplied;
         self->state.voltage_pu = voltage_pu;
+        return true;
       },
       [=](meter_atom, double kw, double kvar) {
         auto& st = self->state;

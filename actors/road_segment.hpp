@@ -69,6 +69,10 @@ class road_segment {
   void apply_space_update(const space_update& update);
   void set_closed(bool closed) { closed_ = closed; }
   void set_capacity_factor(double factor);
+  // A detector's speed replaces the travel estimate; its count steers inflow: where the model let in
+  // more vehicles than counted since the previous reading, routing sees the segment dearer (fewer
+  // choose it), where fewer, cheaper: the factor is sqrt((modelled + 60) / (counted + 60)) veh/h,
+  // kept within [0.5, 2].
   void observe(const detector_observation& reading);
 
   // Moves every vehicle whose exit falls in [start, end).
@@ -127,6 +131,8 @@ class road_segment {
   sim_time max_queue_at_ = 0;
   detector_observation observation_{};
   bool has_observation_ = false;
+  std::int64_t inflow_at_observation_ = 0;  // inflow_ when the last observation arrived
+  double count_steering_ = 1;               // multiplies the travel estimate (see observe)
 };
 
 // Room a segment starts with, and how close to full it may get before it must announce:

@@ -199,13 +199,20 @@ caf::behavior utility_node_actor(utility_node_actor_type* self, const radial_net
         }
         return report;
       },
-      [=](supply_atom) {
+      [=](supply_atom) -> caf::result<bool> {
         auto& s = self->state;
         const double v = std::abs(s.voltage);
-        if (s.published_energized == s.energized && s.published_voltage == v) return;
+        if ((s.published_energized == s.energized && s.published_voltage == v) || s.buildings.empty()) return true;
         s.published_energized = s.energized;
         s.published_voltage = v;
-        for (const caf::actor& b : s.buildings) self->send(b, supply_atom_v, s.energized, v);
+        // Answers once every building has taken it in, so a snapshot taken afterwards shows it.
+        auto promise = self->make_response_promise<bool>();
+        auto pending = std::make_shared<std::size_t>(s.buildings.size());
+        for (const caf::actor& b : s.buildings)
+          self->request(b, caf::infinite, supply_atom_v, s.energized, v).then([=](bool) mutable {
+            if (--*pending == 0) promise.deliver(true);
+          });
+        return promise;
       },
       [=](get_state_atom) {
         const auto& s = self->state;

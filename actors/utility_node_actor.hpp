@@ -51,7 +51,7 @@ using utility_node_actor_type = caf::stateful_actor<utility_node_actor_state>;
 // max iterations; root only, replies sweep_outcome), forward_sweep, backward_sweep, breaker_atom
 // (closed), set_load_atom (p, q in p.u.), step_atom (time of day, step: collects its buildings'
 // loads, replies true), protect_atom (step, tolerance, advance: -> protection_report),
-// supply_atom (tells its buildings whether they are supplied), get_state_atom (-> snapshot),
+// supply_atom (tells its buildings whether they are supplied; -> true once they all have), get_state_atom (-> snapshot),
 // source_voltage_atom (measured magnitude in p.u., negative to forget it; roots only).
 //
 // A root with a measured voltage sweeps from that magnitude (at its setpoint's angle); one measured

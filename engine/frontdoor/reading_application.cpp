@@ -10,7 +10,7 @@ bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_
   if (reading.has_traffic_detector()) {
     const auto& r = reading.traffic_detector();
     const double flow =
-        r.interval_ms() > 0 ? r.vehicle_count() * 3'600'000.0 / static_cast<double>(r.interval_ms()) : 0;
+        r.interval_ms() > 0 ? r.vehicle_count() * 3'600'000.0 / static_cast<double>(r.interval_ms()) : -1;
     return inputs.record_observation(segment, {r.observe_time_ms(), log_position, r.mean_speed_kmh(), flow});
   }
   if (reading.has_segment_event()) {

@@ -90,7 +90,11 @@ std::vector<protection_report> grid_actors::protect(sim_time step, sim_time tole
 }
 
 void grid_actors::publish_supply() {
-  for (const caf::actor& a : actors_) caf::anon_send(a, supply_atom_v);
+  caf::scoped_actor self{system_};
+  for (const caf::actor& a : actors_) self->send(a, supply_atom_v);
+  std::size_t received = 0;
+  self->receive_for(received, actors_.size())(
+      [&](bool) {}, [&](caf::error& e) { throw std::runtime_error("utility node did not answer: " + system_.render(e)); });
 }
 
 void grid_actors::send_meter(std::size_t building, double kw, double kvar) {

@@ -161,7 +161,7 @@ typename Inspector::result_type inspect(Inspector& f, segment_snapshot& x) {
 struct detector_observation {
   sim_time at = 0;
   double speed_mps = 0;
-  double flow_veh_h = 0;
+  double flow_veh_h = 0;  // the count over its interval as a rate; negative when the reading gave no interval
 };
 
 template <class Inspector>

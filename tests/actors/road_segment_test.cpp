@@ -150,6 +150,24 @@ TEST(road_segment, a_priority_vehicle_passes_the_queue_at_the_passing_speed) {
   EXPECT_EQ(f.segment.vehicle_count(), 10);
 }
 
+TEST(road_segment, detector_counts_steer_the_travel_estimate_routing_sees) {
+  fixture f;
+  f.segment.observe({0, 10, 600});
+  const sim_time plain = f.segment.travel_estimate();  // 100 m at the observed 10 m/s
+  EXPECT_EQ(plain, 10 * ms_per_second);
+  // 40 vehicles let in over the next 6 minutes is 400 veh/h modelled; the detector counted 1,540 veh/h.
+  for (std::uint32_t id = 1; id <= 40; ++id) f.segment.accept(make_vehicle(id, 0));
+  f.segment.observe({6 * 60 * ms_per_second, 10, 1540});
+  EXPECT_EQ(f.segment.travel_estimate(), std::llround(10'000 * std::sqrt(460.0 / 1600.0)));  // cheaper: more choose it
+  // 100 let in over the next 6 minutes (1,000 veh/h) against 100 counted: dearer, by at most a factor of 2.
+  for (std::uint32_t id = 41; id <= 140; ++id) f.segment.accept(make_vehicle(id, 0));
+  f.segment.observe({12 * 60 * ms_per_second, 10, 100});
+  EXPECT_EQ(f.segment.travel_estimate(), 20'000);
+  // A reading without an interval carries no count: the factor stays.
+  f.segment.observe({18 * 60 * ms_per_second, 10, -1});
+  EXPECT_EQ(f.segment.travel_estimate(), 20'000);
+}
+
 TEST(road_segment, freed_room_reaches_upstream_at_the_hole_speed) {
   auto g = corridor();
   segment_model_options options;
