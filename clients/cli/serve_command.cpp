@@ -185,7 +185,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--run-for", args->run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once serving");
   cmd->add_option("--metrics", args->metrics_address,
-                  "Serve Prometheus metrics on http://HOST:PORT/metrics (e.g. 127.0.0.1:9464; port 0 picks a free one)");
+                  "Serve Prometheus metrics on http://HOST:PORT/metrics (e.g. 127.0.0.1:9464; port 0 picks a free one)")
+      ->check(metrics_address_error);
   cmd->add_option("--metrics-port-file", args->metrics_port_file, "Write the bound metrics port to this file once serving")
       ->needs(cmd->get_option("--metrics"));
   cmd->add_flag("--no-sync", args->no_sync, "Do not fsync each ack (faster; a power cut may lose the last acks)");

@@ -9,21 +9,18 @@
 
 namespace citytwin {
 
-namespace {
-
-void check_address(const std::string& address) {
+std::string metrics_address_error(const std::string& address) {
   const auto colon = address.rfind(':');
   int port = -1;
   const char* end = address.data() + address.size();
   if (colon == std::string::npos || colon == 0 ||
       std::from_chars(address.data() + colon + 1, end, port).ptr != end || port < 0 || port > 65535)
-    throw std::runtime_error("--metrics '" + address + "': expected HOST:PORT, e.g. 127.0.0.1:9464 (port 0 picks a free one)");
+    return "'" + address + "': expected HOST:PORT, e.g. 127.0.0.1:9464 (port 0 picks a free one)";
+  return "";
 }
 
-}  // namespace
-
 metrics_endpoint::metrics_endpoint(const std::string& address, const metrics_registry& registry) {
-  check_address(address);
+  if (auto error = metrics_address_error(address); !error.empty()) throw std::runtime_error("--metrics " + error);
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address, 1);
   } catch (const std::exception& e) {

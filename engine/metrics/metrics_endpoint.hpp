@@ -12,6 +12,9 @@ namespace citytwin {
 
 class metrics_registry;
 
+// Why `address` is not a usable HOST:PORT, or "" when it is (for checking a flag before starting).
+std::string metrics_address_error(const std::string& address);
+
 class metrics_endpoint {
  public:
   // address: HOST:PORT, e.g. 127.0.0.1:9464 (port 0 picks a free one). Throws std::runtime_error

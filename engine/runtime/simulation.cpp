@@ -69,6 +69,7 @@ simulation_result run_simulation(const city_graph& graph, const trip_plan& plan,
     context.shards.push_back(system.spawn(shard_actor, i, std::move(owned[i]), std::move(departures[i]), &context));
   options.metrics.add_actors(actor_kind::segment, static_cast<std::int64_t>(context.segment_actors.size()));
   options.metrics.add_actors(actor_kind::shard, static_cast<std::int64_t>(context.shards.size()));
+  // Counted out on every way out of this function, a throw included.
   struct actors_ended {
     const simulation_options& options;
     const simulation_context& context;
