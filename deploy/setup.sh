@@ -7,12 +7,14 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake make ccache pkg-config python3
   libcaf-dev                      # actors (core + io)
+  libmetis-dev                    # partitioning a city across cluster nodes
   libgtest-dev libgmock-dev libbenchmark-dev
   libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
   librocksdb-dev                  # durable twin state
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the front door
   python3-grpcio python3-grpc-tools  # the Python client and its tests
+  python3-yaml                    # the Kubernetes manifest checks
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
 
