@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake make ccache pkg-config python3
   libcaf-dev                      # actors (core + io)
+  libmetis-dev                    # partitioning a city across cluster nodes
   libgtest-dev libgmock-dev libbenchmark-dev
   libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
@@ -16,6 +17,7 @@ packages=(
   openssl                         # throwaway certificates in the TLS tests
   prometheus-cpp-dev              # /metrics (citytwin serve --metrics)
   prometheus                      # its scrape test and promtool (deploy/prometheus rules)
+  python3-yaml                    # the Kubernetes manifest checks
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
 

@@ -24,5 +24,7 @@ void add_loadflow_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_grid_command(CLI::App& app);
 void add_scenario_command(CLI::App& app);
+void add_partition_command(CLI::App& app);
+void add_node_command(CLI::App& app);
 
 }  // namespace citytwin

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   citytwin::add_serve_command(app);
   citytwin::add_grid_command(app);
   citytwin::add_scenario_command(app);
+  citytwin::add_partition_command(app);
+  citytwin::add_node_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

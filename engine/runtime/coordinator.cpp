@@ -31,6 +31,7 @@ void window_coordinator::refresh_travel_times_locally() {
   times->closure_version = closure_version_;
   times->serial = serial_++;
   context_.times = std::move(times);
+  if (context_.on_times_published) context_.on_times_published(*context_.times);
 }
 
 void window_coordinator::refresh_travel_times(caf::scoped_actor& self) {

@@ -3,6 +3,7 @@
 // travel times (replaced only between windows), and the directory of actors by id.
 
 #include <caf/all.hpp>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct simulation_context {
   std::vector<caf::actor> segment_actors;  // by segment id
   std::vector<std::uint32_t> shard_of;     // by segment id
   std::vector<caf::actor> shards;
+  // Called whenever the coordinator replaces `times`; a cluster sends them on to the other nodes.
+  std::function<void(const travel_times&)> on_times_published;
 
   [[nodiscard]] window_index window_of(sim_time t) const { return t / window_length; }
 };

@@ -1,0 +1,31 @@
+#pragma once
+// What every node of a cluster reads at start: who the nodes are, the city, and the scenario.
+// All nodes read the same file; node 0 checks that they agree before the run starts.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/simulation.hpp"
+
+namespace citytwin {
+
+struct cluster_node {
+  std::uint32_t id = 0;
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct cluster_config {
+  std::string path;                  // the file it was read from
+  std::vector<cluster_node> nodes;   // index = id; node 0 coordinates
+  std::string city;                  // as load_city takes it; relative paths are from the file's folder
+  std::uint64_t partition_seed = 1;
+  double connect_timeout_s = 60;     // how long a node waits for its peers to come up
+  simulation_options scenario;       // seed, duration, demand and model settings (no callbacks)
+};
+
+// Throws std::invalid_argument naming the file, the field and the reason.
+cluster_config load_cluster_config(const std::string& path);
+
+}  // namespace citytwin

@@ -1,0 +1,35 @@
+#pragma once
+// One process of a cluster run. Every node hosts the segment actors of its part and one shard
+// for them behind a published gateway; node 0 also runs the window coordinator, which sees the
+// nodes' gateways as its shards. Results equal a single-process run of the same inputs.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "engine/cluster/cluster_config.hpp"
+#include "engine/demand/trip_generator.hpp"
+#include "engine/runtime/simulation.hpp"
+
+namespace citytwin {
+
+struct cluster_traffic {
+  std::int64_t cross_node_messages = 0;  // handoffs and space updates between segments on different nodes
+  std::int64_t cross_node_batches = 0;   // at most one per (sending node, receiving node, window)
+};
+
+// Digest of what a node is about to run (city, trips, options, partition); nodes must agree.
+std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph& graph, const trip_plan& plan,
+                                  const simulation_options& options, const std::vector<std::uint32_t>& node_of);
+
+// Node 0 returns the whole run's result (segments gathered from every node) and fills `traffic`;
+// the other nodes serve until node 0 ends the run and return nullopt. `node_of` gives each
+// segment's node. Throws std::runtime_error naming the node when a peer cannot be reached,
+// disagrees, or goes away.
+std::optional<simulation_result> run_cluster_node(const cluster_config& config, std::uint32_t node,
+                                                  const city_graph& graph, const trip_plan& plan,
+                                                  const simulation_options& options,
+                                                  const std::vector<std::uint32_t>& node_of,
+                                                  cluster_traffic* traffic = nullptr);
+
+}  // namespace citytwin

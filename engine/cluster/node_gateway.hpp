@@ -1,0 +1,52 @@
+#pragma once
+// The actor a cluster node publishes: the coordinator (on node 0) sees it as that node's shard,
+// and the other nodes send it their cross-node traffic. It passes window orders to the local
+// shard, and when the shard reports, first delivers this window's outbox to the other nodes
+// (one batch per node, acknowledged) and only then reports: that keeps the window barrier
+// cluster-wide, since no node starts the next window before every batch has reached its segments.
+
+#include <caf/all.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/cluster/cross_node_outbox.hpp"
+#include "engine/runtime/simulation_context.hpp"
+
+namespace citytwin {
+
+struct node_gateway_config {
+  std::uint32_t node = 0;
+  std::uint64_t fingerprint = 0;       // of the city, demand, options and partition this node runs
+  simulation_context* context = nullptr;  // its times are replaced on times_update
+  caf::actor shard;
+  std::vector<segment_id> owned;
+  std::shared_ptr<cross_node_outbox> outbox;
+  std::function<void(const std::string& failure)> on_leave;  // "" after a clean shutdown
+};
+
+struct node_gateway_state {
+  static inline const char* name = "node_gateway";
+  node_gateway_config config;
+  std::vector<caf::actor> peers;  // gateways by node id, this one included
+  bool peers_ready = false;
+  bool leaving = false;
+  std::vector<caf::response_promise> waiting_hellos;
+  caf::actor coordinator;        // the sender of window orders
+  shard_report held_report;      // until every batch of its window is acknowledged
+  std::size_t unacknowledged = 0;
+  std::int64_t cross_node_messages = 0;  // handoffs and space updates sent to other nodes
+  std::int64_t cross_node_batches = 0;
+};
+
+using node_gateway_type = caf::stateful_actor<node_gateway_state>;
+
+// Handles: (peers_atom, vector<actor>) from its own process; node_hello -> (ok, node, fingerprint)
+// once its peers are connected; window_order; shard_report (from the local shard);
+// cross_node_batch -> ok; estimates_atom (delegated to the shard); times_update -> ok;
+// (snapshots_atom, now) -> vector<segment_snapshot> of its segments; traffic_atom -> (messages,
+// batches) sent to other nodes; shutdown_atom -> ok, then it leaves.
+caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config);
+
+}  // namespace citytwin
