@@ -82,6 +82,7 @@ simulation_result run_simulation(const city_graph& graph, const trip_plan& plan,
 
   const simulation_state* resume = options.resume_from.get();
   if (resume != nullptr) check_resumable(graph, plan, options, *resume);
+  if (options.cancel != nullptr && options.cancel->load()) throw simulation_cancelled();
   window_coordinator coordinator(system, context, options, plan);  // publishes the first travel times
   context.segment_actors.reserve(segment_count);
   for (segment_id s = 0; s < segment_count; ++s)

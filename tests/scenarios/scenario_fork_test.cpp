@@ -87,6 +87,7 @@ TEST(ScenarioFork, ARunAgainstTheLiveTwinCanBeCancelled) {
   live_twin_options live;
   live.time_scale = 60;
   live.demand_scale = 0.3;
+  live.demand_period = 2 * ms_per_hour;
   live_twin twin(sioux_falls(), live);
   twin.start();
   scenario_jobs jobs(twin, nullptr, 2);
