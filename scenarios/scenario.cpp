@@ -206,8 +206,10 @@ std::string segment_label(const city_graph& g, segment_id s) {
 // scale is the twin's own, the twin's pending departures are kept as they are (ids included); elsewhere
 // the trip table at the new scale is drawn from the same seed and its vehicles get fresh ids, above
 // every id the twin used, in (departure, origin, destination) order.
+// Departures at or after `until` (the run's end) are left out: they could never leave.
 trip_plan fork_departures(const city_graph& graph, const simulation_state& base,
-                          const std::vector<scenario_intervention>& interventions, std::map<double, trip_plan>& cache) {
+                          const std::vector<scenario_intervention>& interventions, sim_time until,
+                          std::map<double, trip_plan>& cache) {
   const double twin_scale = base.demand.scale;
   std::vector<std::pair<sim_time, double>> changes{{base.time, twin_scale}};
   std::vector<const scenario_intervention*> demand;
@@ -223,7 +225,7 @@ trip_plan fork_departures(const city_graph& graph, const simulation_state& base,
   std::uint32_t next_id = base.next_vehicle_id;
   for (std::size_t k = 0; k < changes.size(); ++k) {
     const sim_time from = changes[k].first;
-    const sim_time to = k + 1 < changes.size() ? changes[k + 1].first : never;
+    const sim_time to = k + 1 < changes.size() ? changes[k + 1].first : until;
     const double scale = changes[k].second;
     if (scale == twin_scale) {
       for (const trip& t : base.departures)
@@ -571,7 +573,8 @@ scenario_outcome run_scenario_from(const city_graph& graph, std::shared_ptr<cons
   // Departures are made up front, in order (cheap and deterministic).
   std::map<double, trip_plan> plan_cache;
   std::vector<trip_plan> plans;
-  for (const auto& t : tasks) plans.push_back(fork_departures(graph, *base, *t.interventions, plan_cache));
+  const sim_time until = fork + s.horizon + (s.clear ? s.clear_limit : 0);
+  for (const auto& t : tasks) plans.push_back(fork_departures(graph, *base, *t.interventions, until, plan_cache));
   plan_cache.clear();
 
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
