@@ -18,6 +18,13 @@
 
 namespace citytwin {
 
+// Equal specs: every attribute the model reads (for comparing restored segments).
+inline bool operator==(const road_segment_spec& a, const road_segment_spec& b) {
+  return a.id == b.id && a.from == b.from && a.to == b.to && a.length_m == b.length_m &&
+         a.freeflow_speed_mps == b.freeflow_speed_mps && a.freeflow_time_s == b.freeflow_time_s &&
+         a.capacity_veh_per_h == b.capacity_veh_per_h && a.lanes == b.lanes && a.unlimited == b.unlimited;
+}
+
 struct segment_model_options {
   sim_time stuck_time = 10 * ms_per_second;  // MATSim's default stuck time
   // Room a leaving vehicle frees reaches the upstream end only after a backward wave has crossed
@@ -26,6 +33,7 @@ struct segment_model_options {
   // Priority vehicles (emergency units) drive the free part of a segment at free-flow speed and
   // pass its queue at this speed (or free flow, if lower) instead of waiting in it.
   double priority_passing_speed_kmh = 20;
+  bool operator==(const segment_model_options&) const = default;
 };
 
 // What a downstream segment last said about its room, corrected for what we sent since.
@@ -36,6 +44,7 @@ struct downstream_room {
   bool eager = false;
   window_index last_send_window = -1;
   std::int32_t sent_in_last_window = 0;
+  bool operator==(const downstream_room&) const = default;
 };
 
 struct handoff_out {
@@ -60,6 +69,7 @@ struct advance_result {
 
 class road_segment {
  public:
+  road_segment() = default;  // an empty placeholder, e.g. for a state being filled in
   // `downstream` holds every segment leaving this one's end node with the room it starts with.
   road_segment(const road_segment_spec& spec, std::vector<downstream_room> downstream,
                std::int32_t announce_margin, segment_model_options options = {});
@@ -91,6 +101,8 @@ class road_segment {
   [[nodiscard]] std::vector<std::uint32_t> priority_vehicle_ids() const;
   [[nodiscard]] sim_time travel_estimate() const;
   [[nodiscard]] bool closed() const { return closed_; }
+  // Every field, the queue included: a restored copy behaves exactly like the original.
+  bool operator==(const road_segment&) const = default;
 
  private:
   [[nodiscard]] std::int32_t queued_at(sim_time t) const;
@@ -104,10 +116,10 @@ class road_segment {
 
   road_segment_spec spec_;
   segment_model_options options_;
-  sim_time freeflow_ms_;
-  std::int32_t storage_;
-  std::int32_t announce_margin_;
-  std::int64_t headway_us_;          // 0: unlimited; INT64_MAX: exit blocked
+  sim_time freeflow_ms_ = 0;
+  std::int32_t storage_ = 0;
+  std::int32_t announce_margin_ = 0;
+  std::int64_t headway_us_ = 0;        // 0: unlimited; INT64_MAX: exit blocked
   std::int64_t next_exit_us_ = 0;    // flow-capacity slot, in microseconds for precision
   sim_time blocked_since_ = never;
   bool closed_ = false;
@@ -119,14 +131,14 @@ class road_segment {
   std::vector<downstream_room> downstream_;
 
   // Announcement state: what upstream segments believe about us.
-  bool announced_near_full_;
-  std::int32_t announced_free_;
+  bool announced_near_full_ = false;
+  std::int32_t announced_free_ = 0;
   bool announced_eager_ = false;
 
   // Counters and recent behaviour for the twin state.
   std::int64_t inflow_ = 0, outflow_ = 0;
   sim_time travel_time_sum_ = 0;
-  sim_time recent_travel_ms_;        // moving average of recent traversal times
+  sim_time recent_travel_ms_ = 0;      // moving average of recent traversal times
   std::int32_t max_queue_ = 0;
   sim_time max_queue_at_ = 0;
   detector_observation observation_{};

@@ -1,6 +1,7 @@
 #include "actors/road_segment_actor.hpp"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 namespace citytwin {
@@ -41,13 +42,41 @@ void apply_space_updates(road_segment_actor_state& st, window_index window) {
   std::erase_if(st.pending_space, ready);
 }
 
+// The actor's share of a cut, in an order that does not depend on message timing: handoffs merged per
+// (window, sender) with their vehicles in (entry time, id) order, as apply_handoffs takes them anyway.
+segment_state canonical_state(const road_segment_actor_state& st) {
+  segment_state out{*st.model, {}, st.pending_space};
+  std::map<std::pair<window_index, segment_id>, std::vector<vehicle>> merged;
+  for (const auto& h : st.pending_handoffs) {
+    auto& list = merged[{h.window, h.from}];
+    list.insert(list.end(), h.vehicles.begin(), h.vehicles.end());
+  }
+  for (auto& [key, vehicles] : merged) {
+    std::sort(vehicles.begin(), vehicles.end(), [](const vehicle& a, const vehicle& b) {
+      return std::tie(a.entered, a.id) < std::tie(b.entered, b.id);
+    });
+    out.pending_handoffs.push_back(vehicle_handoff{key.first, key.second, std::move(vehicles)});
+  }
+  std::sort(out.pending_space.begin(), out.pending_space.end(), [](const space_update& a, const space_update& b) {
+    return std::tie(a.window, a.from) < std::tie(b.window, b.from);
+  });
+  return out;
+}
+
 }  // namespace
 
-caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, const simulation_context* context) {
+caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, const simulation_context* context,
+                                 const segment_state* restore) {
   const auto& graph = context->graph;  // not captured below: [=] would copy the whole graph
-  self->state.model = std::make_unique<road_segment>(
-      graph.segments[id], initial_downstream(graph, id, context->window_length),
-      announce_margin(graph, id, context->window_length), context->model);
+  if (restore != nullptr) {
+    self->state.model = std::make_unique<road_segment>(restore->model);
+    self->state.pending_handoffs = restore->pending_handoffs;
+    self->state.pending_space = restore->pending_space;
+  } else {
+    self->state.model = std::make_unique<road_segment>(
+        graph.segments[id], initial_downstream(graph, id, context->window_length),
+        announce_margin(graph, id, context->window_length), context->model);
+  }
   return {
       [self, id, context](vehicle_handoff& handoff) { self->state.pending_handoffs.push_back(std::move(handoff)); },
       [self, id, context](const space_update& update) { self->state.pending_space.push_back(update); },
@@ -112,6 +141,7 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
         self->send(caf::actor_cast<caf::actor>(self->current_sender()), std::move(report));
       },
       [self, id, context](get_state_atom, sim_time now) { return self->state.model->snapshot(now); },
+      [self](capture_atom) { return canonical_state(self->state); },
   };
 }
 

@@ -6,6 +6,7 @@
 
 #include "actors/road_segment.hpp"
 #include "engine/runtime/simulation_context.hpp"
+#include "engine/runtime/simulation_state.hpp"
 
 namespace citytwin {
 
@@ -20,7 +21,9 @@ struct road_segment_actor_state {
 using road_segment_actor_type = caf::stateful_actor<road_segment_actor_state>;
 
 // Handles: vehicle_handoff, space_update, segment_control, detector_observation,
-// advance_window (replies a segment_report to the sender), get_state_atom (-> segment_snapshot).
-caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, const simulation_context* context);
+// advance_window (replies a segment_report to the sender), get_state_atom (-> segment_snapshot),
+// capture_atom (-> segment_state). `restore` (may be null) is the segment's share of a cut to resume from.
+caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, const simulation_context* context,
+                                 const segment_state* restore);
 
 }  // namespace citytwin

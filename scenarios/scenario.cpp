@@ -202,45 +202,48 @@ std::string segment_label(const city_graph& g, segment_id s) {
   return label;
 }
 
-// Departures: piecewise by the demand scale in force at each departure time. Each scale's plan is
-// generated from the same seed, so a change at time t keeps every departure before t as it was.
-trip_plan branch_trips(const city_graph& graph, const scenario& s, const std::vector<scenario_intervention>& interventions,
-                       std::map<double, trip_plan>& cache) {
-  std::vector<std::pair<sim_time, double>> changes{{0, s.demand_scale}};
+// Departures after the cut, piecewise by the demand scale in force at each departure time. Where the
+// scale is the twin's own, the twin's pending departures are kept as they are (ids included); elsewhere
+// the trip table at the new scale is drawn from the same seed and its vehicles get fresh ids, above
+// every id the twin used, in (departure, origin, destination) order.
+// Departures at or after `until` (the run's end) are left out: they could never leave.
+trip_plan fork_departures(const city_graph& graph, const simulation_state& base,
+                          const std::vector<scenario_intervention>& interventions, sim_time until,
+                          std::map<double, trip_plan>& cache) {
+  const double twin_scale = base.demand.scale;
+  std::vector<std::pair<sim_time, double>> changes{{base.time, twin_scale}};
   std::vector<const scenario_intervention*> demand;
   for (const auto& i : interventions)
     if (i.kind == intervention_kind::demand_scale) demand.push_back(&i);
   std::stable_sort(demand.begin(), demand.end(), [](auto* a, auto* b) { return a->at < b->at; });
   for (auto* i : demand) {
-    if (i->at == changes.back().first) changes.back().second = s.demand_scale * i->value;
-    else changes.push_back({i->at, s.demand_scale * i->value});
+    const sim_time at = base.time + i->at;
+    if (at == changes.back().first) changes.back().second = twin_scale * i->value;
+    else changes.push_back({at, twin_scale * i->value});
   }
-  auto plan_for = [&](double scale) -> const trip_plan& {
-    auto it = cache.find(scale);
-    if (it == cache.end()) {
-      demand_options d;
-      d.seed = s.seed;
-      d.scale = scale;
-      d.period = s.horizon;
-      it = cache.emplace(scale, generate_trips(graph, d)).first;
-    }
-    return it->second;
-  };
-  if (changes.size() == 1) return plan_for(changes.front().second);
   trip_plan out;
+  std::uint32_t next_id = base.next_vehicle_id;
   for (std::size_t k = 0; k < changes.size(); ++k) {
     const sim_time from = changes[k].first;
-    const sim_time to = k + 1 < changes.size() ? changes[k + 1].first : never;
-    const trip_plan& p = plan_for(changes[k].second);
-    out.synthetic = p.synthetic;
-    for (const trip& t : p.trips)
-      if (t.departure >= from && t.departure < to) out.trips.push_back(t);
-    if (k == 0) out.skipped_intrazonal = p.skipped_intrazonal;
+    const sim_time to = k + 1 < changes.size() ? changes[k + 1].first : until;
+    const double scale = changes[k].second;
+    if (scale == twin_scale) {
+      for (const trip& t : base.departures)
+        if (t.departure >= from && t.departure < to) out.trips.push_back(t);
+      continue;
+    }
+    auto it = cache.find(scale);
+    if (it == cache.end()) {
+      demand_options d = base.demand;
+      d.scale = scale;
+      it = cache.emplace(scale, generate_trips(graph, d)).first;
+    }
+    for (trip t : it->second.trips)
+      if (t.departure >= from && t.departure < to) {
+        t.vehicle_id = next_id++;
+        out.trips.push_back(t);
+      }
   }
-  std::stable_sort(out.trips.begin(), out.trips.end(), [](const trip& a, const trip& b) {
-    return std::tie(a.departure, a.origin, a.destination) < std::tie(b.departure, b.origin, b.destination);
-  });
-  for (std::size_t k = 0; k < out.trips.size(); ++k) out.trips[k].vehicle_id = static_cast<std::uint32_t>(k);
   return out;
 }
 
@@ -266,9 +269,11 @@ ojson branch_kpis(const city_graph& g, const scenario& s, const branch_outcome& 
   sim_time trip_sum = 0, delay_sum = 0;
   std::vector<sim_time> durations;
   durations.reserve(r.trips.size());
+  sim_time time_in_branch = 0;  // vehicle time since the branch began (trips may have started before the cut)
   for (const auto& t : r.trips) {
     const sim_time d = t.arrival - t.departure;
     trip_sum += d;
+    time_in_branch += t.arrival - std::max(t.departure, r.start_time);
     delay_sum += std::max<sim_time>(0, d - t.freeflow);
     durations.push_back(d);
   }
@@ -277,10 +282,11 @@ ojson branch_kpis(const city_graph& g, const scenario& s, const branch_outcome& 
   k["trips_planned"] = r.planned_trips;
   k["departed"] = r.departed;
   if (wants(s, "trips_completed")) k["trips_completed"] = r.arrived;
+  k["carried_over"] = r.carried_over;
   k["en_route_at_end"] = r.en_route;
   k["trips_unroutable"] = r.unroutable;
-  k["simulated_seconds"] = to_seconds(r.end_time);
-  if (wants(s, "vehicle_hours_travelled")) k["vehicle_hours_travelled"] = hours(trip_sum + r.en_route_time);
+  k["simulated_seconds"] = to_seconds(r.end_time - r.start_time);
+  if (wants(s, "vehicle_hours_travelled")) k["vehicle_hours_travelled"] = hours(time_in_branch + r.en_route_time);
   if (wants(s, "total_delay")) {
     k["total_delay_vehicle_hours"] = hours(delay_sum);
     k["mean_delay_s"] = to_seconds(delay_sum) / n;
@@ -308,7 +314,7 @@ ojson branch_kpis(const city_graph& g, const scenario& s, const branch_outcome& 
     // Mean outflow over the simulated time against the capacity in force at the end, or a queue left at the end.
     struct over { segment_id id; double ratio; std::int32_t queued; };
     std::vector<over> list;
-    const double run_hours = std::max(1e-9, hours(r.end_time));
+    const double run_hours = std::max(1e-9, hours(r.end_time - r.start_time));
     for (const auto& sn : r.segments) {
       const auto& spec = g.segments[sn.segment];
       if (spec.unlimited) continue;
@@ -365,8 +371,20 @@ ojson intervention_json(const scenario_intervention& i) {
 
 }  // namespace
 
-scenario_error::scenario_error(const std::string& file, const std::string& path, const std::string& reason)
-    : std::runtime_error(file + ": " + (path.empty() ? std::string("(document)") : path) + ": " + reason), path_(path) {}
+scenario_error::scenario_error(const std::string& file, const std::string& path, const std::string& reason,
+                               bool unknown_reference)
+    : std::runtime_error(file + ": " + (path.empty() ? std::string("(document)") : path) + ": " + reason),
+      path_(path),
+      unknown_reference_(unknown_reference) {}
+
+std::string find_scenario_example(const std::string& name) {
+  // Plain names only: never a path out of the examples directory.
+  if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+    return "";
+  const auto path = std::filesystem::path(CITYTWIN_SOURCE_DIR) / "scenarios" / "examples" / (name + ".json");
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) ? path.string() : "";
+}
 
 const std::vector<std::string>& scenario_kpi_names() {
   static const std::vector<std::string> names{"vehicle_hours_travelled", "total_delay", "trips_completed",
@@ -381,7 +399,7 @@ scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
   scenario s;
   s.file = file;
   c.expect_object(doc, "");
-  c.only_fields(doc, "", {"schema_version", "name", "description", "city", "seed", "horizon", "clear", "clear_limit",
+  c.only_fields(doc, "", {"schema_version", "name", "description", "city", "seed", "start", "horizon", "clear", "clear_limit",
                           "demand_scale", "threads", "utilities", "grid_start", "grid_step", "kpis", "variants"});
   const json& version = c.require(doc, "", "schema_version");
   s.schema_version = static_cast<int>(c.integer(version, "schema_version", 0, INT32_MAX));
@@ -393,6 +411,7 @@ scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
   s.city = c.nonempty_string(c.require(doc, "", "city"), "city");
   s.city_path = resolve_city_path(s.city, base_dir);
   if (const json* v = c.find(doc, "seed")) s.seed = static_cast<std::uint64_t>(c.integer(*v, "seed", 0, INT64_MAX));
+  if (const json* v = c.find(doc, "start")) s.start = c.duration(*v, "start");
   s.horizon = c.duration(c.require(doc, "", "horizon"), "horizon");
   if (s.horizon <= 0) c.fail("horizon", "must be longer than 0");
   if (const json* v = c.find(doc, "clear")) s.clear = c.boolean(*v, "clear");
@@ -470,13 +489,30 @@ void resolve_segments(scenario& s, const city_graph& graph) {
       try {
         i.resolved = find_segment(graph, i.segment);
       } catch (const std::exception& e) {
-        throw scenario_error(s.file, p, "unknown segment '" + i.segment + "' in " + graph.name + " (" + e.what() + ")");
+        throw scenario_error(s.file, p, "unknown segment '" + i.segment + "' in " + graph.name + " (" + e.what() + ")",
+                             true);
       }
     }
 }
 
+std::shared_ptr<const simulation_state> warm_up_twin(const city_graph& graph, const scenario& s) {
+  demand_options d;
+  d.seed = s.seed;
+  d.scale = s.demand_scale;
+  d.period = s.start + s.horizon;
+  const trip_plan plan = generate_trips(graph, d);
+  simulation_options o;
+  o.seed = s.seed;
+  o.duration = s.start;
+  o.threads = s.threads;
+  o.demand_scale = s.demand_scale;
+  o.capture_state = true;
+  auto warm = run_simulation(graph, plan, o);
+  warm.state->demand = d;
+  return warm.state;
+}
+
 scenario_outcome run_scenario(scenario s, const scenario_run_options& run_options) {
-  const auto started = std::chrono::steady_clock::now();
   auto say = [&](const std::string& m) {
     if (run_options.on_progress) run_options.on_progress(m);
   };
@@ -487,32 +523,58 @@ scenario_outcome run_scenario(scenario s, const scenario_run_options& run_option
   } catch (const std::exception& e) {
     throw scenario_error(s.file, "city", std::string("cannot load the city: ") + e.what());
   }
-  const city_graph& graph = city.graph;
-  resolve_segments(s, graph);
-
+  resolve_segments(s, city.graph);
   std::unique_ptr<city_grid> grid;
   if (s.utilities) {
     say("building the city grid");
     std::string osm = city.geographic ? city.source : std::string();
     grid = std::make_unique<city_grid>(build_city_grid(city, osm, s.seed));
+  }
+  say(s.start > 0 ? "warming the twin up to " + format_clock(s.start) : "taking the twin's initial state");
+  const auto started = std::chrono::steady_clock::now();
+  auto base = warm_up_twin(city.graph, s);
+  say(fmt::format("forking at {} with {} vehicles on the network ({:.2f} s)", format_clock(base->time),
+                  base->vehicles_on_network(),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  return run_scenario_from(city.graph, std::move(base), std::move(s), run_options, grid.get());
+}
+
+void check_references(scenario& s, const city_graph& graph, const city_grid* grid) {
+  resolve_segments(s, graph);
+  if (s.utilities && grid == nullptr)
+    throw scenario_error(s.file, "utilities", "this twin runs without its grid (start the server with --grid)");
+  if (grid) {
     std::set<std::int64_t> buses;
     for (const auto& b : grid->network.buses) buses.insert(b.number);
     for (const auto& v : s.variants)
       for (const auto& i : v.interventions)
         if (i.kind == intervention_kind::breaker && !buses.count(i.bus))
           throw scenario_error(s.file, i.path + ".breaker.bus",
-                               fmt::format("unknown bus {} (the grid of {} has {} buses)", i.bus, graph.name, buses.size()));
+                               fmt::format("unknown bus {} (the grid of {} has {} buses)", i.bus, graph.name, buses.size()),
+                               true);
   }
+}
+
+scenario_outcome run_scenario_from(const city_graph& graph, std::shared_ptr<const simulation_state> base, scenario s,
+                                   const scenario_run_options& run_options, const city_grid* grid) {
+  const auto started = std::chrono::steady_clock::now();
+  auto say = [&](const std::string& m) {
+    if (run_options.on_progress) run_options.on_progress(m);
+  };
+  if (!base) throw std::invalid_argument("run_scenario_from needs a state to fork from");
+  check_references(s, graph, grid);
+  const sim_time fork = base->time;
 
   std::vector<branch_task> tasks;
   static const std::vector<scenario_intervention> none;
   tasks.push_back({"baseline", &none});
   for (const auto& v : s.variants) tasks.push_back({v.name, &v.interventions});
 
-  // Trip plans are made up front, in order (cheap and deterministic).
+  // Departures are made up front, in order (cheap and deterministic).
   std::map<double, trip_plan> plan_cache;
   std::vector<trip_plan> plans;
-  for (const auto& t : tasks) plans.push_back(branch_trips(graph, s, *t.interventions, plan_cache));
+  const sim_time until = fork + s.horizon + (s.clear ? s.clear_limit : 0);
+  for (const auto& t : tasks) plans.push_back(fork_departures(graph, *base, *t.interventions, until, plan_cache));
   plan_cache.clear();
 
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -529,12 +591,21 @@ scenario_outcome run_scenario(scenario s, const scenario_run_options& run_option
         branch_outcome& out = outcomes[k];
         out.name = tasks[k].name;
         simulation_options o;
-        o.seed = s.seed;
-        o.duration = s.horizon;
+        o.seed = base->seed;
+        o.window_length = base->window_length;
+        o.reroute_interval = base->reroute_interval;
+        o.model = base->model;
+        o.duration = fork + s.horizon;
         o.clear = s.clear;
         o.clear_limit = s.clear_limit;
         o.threads = s.threads;
-        o.demand_scale = s.demand_scale;
+        o.demand_scale = base->demand.scale;
+        o.resume_from = base;
+        o.cancel = run_options.cancel;
+        if (run_options.on_branch_progress)
+          o.on_progress = [&, k](const simulation_progress& p) {
+            run_options.on_branch_progress({k, p.now, p.horizon, p.departed, p.arrived, p.en_route});
+          };
         for (const auto& i : *tasks[k].interventions) {
           switch (i.kind) {
             case intervention_kind::close: o.controls.push_back({i.at, i.resolved, control_kind::close, 0}); break;
@@ -562,9 +633,17 @@ scenario_outcome run_scenario(scenario s, const scenario_run_options& run_option
           dark.insert(dark.end(), o.controls.begin(), o.controls.end());
           o.controls = std::move(dark);
         }
+        for (auto& c : o.controls) c.at += fork;  // scenario times count from the cut
         std::stable_sort(o.controls.begin(), o.controls.end(),
                          [](const segment_control& a, const segment_control& b) { return a.at < b.at; });
         out.traffic = run_simulation(graph, plans[k], o);
+        // Segment counters in the report count from the cut.
+        for (auto& sn : out.traffic.segments) {
+          const segment_snapshot at_cut = base->segments[sn.segment].model.snapshot(fork);
+          sn.inflow -= at_cut.inflow;
+          sn.outflow -= at_cut.outflow;
+          sn.travel_time_sum -= at_cut.travel_time_sum;
+        }
         out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::lock_guard lock(say_mutex);
         say(fmt::format("branch '{}' done in {:.2f} s", out.name, out.wall_seconds));
@@ -573,7 +652,7 @@ scenario_outcome run_scenario(scenario s, const scenario_run_options& run_option
       }
     }
   };
-  say(fmt::format("running {} branches, {} at a time", tasks.size(), parallel));
+  say(fmt::format("running {} branches from the cut at {}, {} at a time", tasks.size(), format_clock(fork), parallel));
   if (parallel <= 1) {
     work();
   } else {
@@ -585,6 +664,8 @@ scenario_outcome run_scenario(scenario s, const scenario_run_options& run_option
     if (errors[k]) {
       try {
         std::rethrow_exception(errors[k]);
+      } catch (const simulation_cancelled&) {
+        throw;
       } catch (const std::exception& e) {
         throw std::runtime_error("branch '" + tasks[k].name + "' failed: " + e.what());
       }
@@ -592,9 +673,13 @@ scenario_outcome run_scenario(scenario s, const scenario_run_options& run_option
 
   ojson report;
   report["schema_version"] = s.schema_version;
-  report["scenario"] = {{"name", s.name}, {"description", s.description}, {"city", s.city}, {"seed", s.seed},
-                        {"horizon_s", to_seconds(s.horizon)}, {"clear", s.clear}, {"demand_scale", s.demand_scale},
-                        {"utilities", s.utilities}};
+  report["scenario"] = {{"name", s.name}, {"description", s.description}, {"city", s.city}, {"seed", base->seed},
+                        {"horizon_s", to_seconds(s.horizon)}, {"clear", s.clear},
+                        {"demand_scale", base->demand.scale}, {"utilities", s.utilities}};
+  report["fork"] = {{"time_s", to_seconds(fork)},
+                    {"vehicles_on_network", base->vehicles_on_network()},
+                    {"departures_pending", base->departures.size()},
+                    {"closed_segments", std::count(base->closed.begin(), base->closed.end(), true)}};
   report["city"] = {{"name", graph.name}, {"nodes", graph.nodes.size()}, {"segments", graph.segments.size()}};
   auto kpis = ojson::array();
   for (const auto& k : s.kpis.empty() ? scenario_kpi_names() : s.kpis) kpis.push_back(k);

@@ -4,7 +4,9 @@
 // runs a baseline plus its variants, in parallel, and reports them side by side. The schema is
 // documented field by field in scenarios/README.md.
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -15,6 +17,11 @@
 #include "engine/clock/sim_time.hpp"
 #include "engine/power/grid_simulation.hpp"
 #include "engine/runtime/simulation.hpp"
+#include "engine/runtime/simulation_state.hpp"
+
+namespace citytwin {
+struct city_grid;
+}
 
 namespace citytwin {
 
@@ -23,10 +30,14 @@ inline constexpr int scenario_schema_version = 1;
 // Every validation problem: "FILE: JSON.PATH: reason".
 class scenario_error : public std::runtime_error {
  public:
-  scenario_error(const std::string& file, const std::string& path, const std::string& reason);
+  // `unknown_reference`: the file is well formed but names a segment or bus the city lacks.
+  scenario_error(const std::string& file, const std::string& path, const std::string& reason,
+                 bool unknown_reference = false);
   const std::string& path() const { return path_; }
+  bool unknown_reference() const { return unknown_reference_; }
  private:
   std::string path_;
+  bool unknown_reference_ = false;
 };
 
 enum class intervention_kind { close, reopen, capacity, demand_scale, breaker };
@@ -55,6 +66,7 @@ struct scenario {
   std::string city;          // as written
   std::string city_path;     // resolved: absolute, or relative to the repository / the file
   std::uint64_t seed = 1;
+  sim_time start = 0;               // run alone: the bundled city's twin warms up this long before the fork
   sim_time horizon = ms_per_hour;
   bool clear = false;
   sim_time clear_limit = 2 * ms_per_hour;
@@ -75,6 +87,10 @@ const std::vector<std::string>& scenario_kpi_names();
 scenario parse_scenario(const nlohmann::json& document, const std::string& file, const std::string& base_dir = ".");
 // Reads and parses a file; a JSON syntax error is a scenario_error too.
 scenario load_scenario_file(const std::string& path);
+// resolve_segments, plus the grid checks: utilities need `grid`, breakers name buses it has.
+void check_references(scenario& s, const city_graph& graph, const city_grid* grid);
+// The bundled example `name` (scenarios/examples/NAME.json), or "" when there is none.
+std::string find_scenario_example(const std::string& name);
 // Names every segment against the city (an unknown segment is a scenario_error naming its path).
 void resolve_segments(scenario& s, const city_graph& graph);
 
@@ -94,12 +110,35 @@ struct scenario_outcome {
   double wall_seconds = 0;
 };
 
+// Progress of one branch, after each of its windows.
+struct branch_progress {
+  std::size_t branch = 0;  // 0 = baseline, then the variants in file order
+  sim_time reached = 0;    // simulated time, absolute (the fork is at the cut's time)
+  sim_time end = 0;        // the run's end (with `clear`, the latest it may end)
+  std::int64_t departed = 0, arrived = 0, en_route = 0;  // since the twin began
+};
+
 struct scenario_run_options {
   unsigned parallel = 0;  // branches at once; 0 = one per core
   std::function<void(const std::string& message)> on_progress;
+  std::function<void(const branch_progress&)> on_branch_progress;  // from the branches' threads, often: keep it cheap
+  const std::atomic<bool>* cancel = nullptr;  // set it to stop every branch (then simulation_cancelled is thrown)
 };
 
-// Loads the city, validates the segments, runs baseline + variants and builds the report.
+// Runs the baseline and every variant from `base`, a cut of a twin of `graph` (live_twin::capture_state,
+// or a batch run's result.state), each in an isolated simulation of its own, in parallel. Intervention
+// times and the horizon count from the cut; the twin's seed and demand are the base's. The baseline is
+// exactly the twin's own continuation. `grid` (may be null) is the city's grid, required for breaker
+// interventions. Throws scenario_error for a bad scenario (unknown segment or bus), simulation_cancelled.
+scenario_outcome run_scenario_from(const city_graph& graph, std::shared_ptr<const simulation_state> base, scenario s,
+                                   const scenario_run_options& options = {}, const city_grid* grid = nullptr);
+
+// The cut of the scenario's own city warmed up to s.start: a batch twin with the scenario's seed and
+// demand (departures spread over start + horizon), run from time 0 and captured at s.start.
+std::shared_ptr<const simulation_state> warm_up_twin(const city_graph& graph, const scenario& s);
+
+// Standalone: loads the scenario's city (and grid), warms its twin up to s.start and runs every branch
+// from that cut.
 scenario_outcome run_scenario(scenario s, const scenario_run_options& options = {});
 
 // The side-by-side table for people.

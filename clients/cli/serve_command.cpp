@@ -177,7 +177,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--tls-client-ca", args->tls_client_ca, "PEM CA: require client certificates (mutual TLS)")->check(CLI::ExistingFile);
   cmd->add_option("--time-scale", args->time_scale, "Simulated seconds per wall second")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed of the demand")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Simulation threads")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Simulation threads (also the scenario branches RunScenario runs at once)")->check(CLI::Range(1, 256))->capture_default_str();
   cmd->add_option("--demand-scale", args->demand_scale, "Multiply the trip table")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--lateness", args->lateness, "Readings older than this are rejected")->capture_default_str();
   cmd->add_option("--retention", args->retention, "Readings older than this are deleted (e.g. 7d, 12h)")->capture_default_str();

@@ -180,8 +180,9 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
   auto outbox = std::make_shared<cross_node_outbox>(node_count);
   const auto stand_ins = spawn_stand_ins(system, node_of, node, outbox);
   context.segment_actors = stand_ins;
-  for (segment_id s : owned) context.segment_actors[s] = system.spawn(road_segment_actor, s, &context);
-  auto shard = system.spawn(shard_actor, node, owned, std::move(departures), &context);
+  for (segment_id s : owned) context.segment_actors[s] = system.spawn(road_segment_actor, s, &context, static_cast<const segment_state*>(nullptr));
+  auto shard = system.spawn(shard_actor, node, owned, std::move(departures), &context,
+                            static_cast<const simulation_state*>(nullptr));
   auto left = std::make_shared<std::promise<std::string>>();
   auto left_future = left->get_future();
   auto gateway = system.spawn(node_gateway, node_gateway_config{node, fingerprint, &context, shard, owned, outbox,

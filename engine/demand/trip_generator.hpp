@@ -14,6 +14,7 @@ struct trip {
   node_index origin = 0;
   node_index destination = 0;
   sim_time departure = 0;
+  bool operator==(const trip&) const = default;
 };
 
 struct demand_options {
@@ -21,6 +22,7 @@ struct demand_options {
   double scale = 1;                       // multiplies every flow (veh/h)
   sim_time period = ms_per_hour;          // departures are spread over [0, period)
   double synthetic_trips_per_hour = 2000; // used only when the city has no trip table (OSM)
+  bool operator==(const demand_options&) const = default;
 };
 
 struct trip_plan {

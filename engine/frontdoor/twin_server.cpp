@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "engine/frontdoor/ingest_service.hpp"
+#include "engine/frontdoor/scenario_service.hpp"
 #include "engine/frontdoor/twin_query_service.hpp"
 
 namespace citytwin {
@@ -58,16 +59,18 @@ void twin_server::start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   ingest_ = std::make_unique<ingest_service>(context_);
   query_ = std::make_unique<twin_query_service>(context_);
+  scenarios_ = std::make_unique<scenario_service>(context_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.address, credentials(options_.tls), &port_);
   builder.RegisterService(ingest_.get());
   builder.RegisterService(query_.get());
+  builder.RegisterService(scenarios_.get());
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);  // larger messages are refused with RESOURCE_EXHAUSTED
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) throw std::runtime_error("cannot listen on " + options_.address + " (address in use?)");
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(true);
-  for (const char* service : {"citytwin.v1.IngestService", "citytwin.v1.TwinService"})
+  for (const char* service : {"citytwin.v1.IngestService", "citytwin.v1.TwinService", "citytwin.v1.ScenarioService"})
     health->SetServingStatus(service, true);
 }
 
@@ -77,6 +80,7 @@ void twin_server::shutdown() {
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server_->Wait();
   server_.reset();
+  scenarios_.reset();  // cancels and joins the scenario runs
 }
 
 void twin_server::wait() {

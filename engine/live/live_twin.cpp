@@ -1,5 +1,7 @@
 #include "engine/live/live_twin.hpp"
 
+#include <algorithm>
+
 #include "engine/demand/trip_generator.hpp"
 
 namespace citytwin {
@@ -43,6 +45,11 @@ void live_twin::start() {
       sim.live->publish = [this](sim_time now, std::vector<segment_snapshot>&& segments) {
         publish(now, std::move(segments));
       };
+      sim.live->wants_state = [this] {
+        std::lock_guard lock(state_mutex_);
+        return state_requested_ > state_served_;
+      };
+      sim.live->take_state = [this](simulation_state&& state) { take_state(std::move(state)); };
       const trip_plan plan = generate_trips(graph_, demand_options{options_.seed, options_.demand_scale,
                                                                    options_.demand_period});
       run_simulation(graph_, plan, sim);
@@ -52,13 +59,48 @@ void live_twin::start() {
     }
     stopping_ = true;
     view_changed_.notify_all();
+    std::lock_guard lock(state_mutex_);
+    state_taken_.notify_all();
   });
 }
 
 void live_twin::stop() {
   stopping_ = true;
   view_changed_.notify_all();
+  {
+    std::lock_guard lock(state_mutex_);
+    state_taken_.notify_all();
+  }
   if (thread_.joinable()) thread_.join();
+}
+
+void live_twin::take_state(simulation_state&& state) {
+  state.demand = demand_options{options_.seed, options_.demand_scale, options_.demand_period};
+  {
+    std::lock_guard lock(inbox_mutex_);
+    const sim_time w_len = state.window_length;
+    for (segment_control c : pending_controls_)
+      if (c.at > state.time) {
+        c.at = (c.at + w_len - 1) / w_len * w_len;  // the first window starting at or after it, as pull() does
+        state.scheduled.push_back(c);
+      }
+  }
+  std::stable_sort(state.scheduled.begin(), state.scheduled.end(),
+                   [](const segment_control& a, const segment_control& b) { return a.at < b.at; });
+  auto shared = std::make_shared<const simulation_state>(std::move(state));
+  std::lock_guard lock(state_mutex_);
+  last_state_ = std::move(shared);
+  state_served_ = state_requested_;
+  state_taken_.notify_all();
+}
+
+std::shared_ptr<const simulation_state> live_twin::capture_state(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(state_mutex_);
+  const std::uint64_t ticket = ++state_requested_;
+  state_taken_.wait_for(lock, timeout, [&] { return state_served_ >= ticket || stopping_.load(); });
+  if (state_served_ >= ticket) return last_state_;
+  if (stopping_) throw std::runtime_error("the live twin stopped before its state could be captured");
+  throw std::runtime_error("the live twin reached no window boundary in time to capture its state");
 }
 
 bool live_twin::pace(sim_time start) {

@@ -72,10 +72,18 @@ class live_twin {
   // The simulation's error, if it stopped on one.
   std::optional<std::string> failure() const;
 
+  // A consistent cut of the twin at the next window boundary (simulation_state.hpp), for forking
+  // scenarios. The simulation pauses only while the actors copy their state; ingest never waits.
+  // Controls already scheduled for later are in it; inputs still in the inbox are not (they come after
+  // the cut). Throws std::runtime_error if the twin stops or no boundary comes within `timeout`.
+  std::shared_ptr<const simulation_state> capture_state(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  const live_twin_options& options() const { return options_; }
+
  private:
   bool pace(sim_time start);
   void pull(sim_time start, std::vector<segment_control>& controls, std::vector<std::pair<segment_id, detector_observation>>& observations);
   void publish(sim_time now, std::vector<segment_snapshot>&& segments);
+  void take_state(simulation_state&& state);
 
   const city_graph& graph_;
   live_twin_options options_;
@@ -93,6 +101,12 @@ class live_twin {
   mutable std::condition_variable view_changed_;
   std::shared_ptr<const twin_view> view_;
   std::exception_ptr failure_;
+
+  // Cut requests: tickets handed out and served, in order.
+  mutable std::mutex state_mutex_;
+  std::condition_variable state_taken_;
+  std::uint64_t state_requested_ = 0, state_served_ = 0;
+  std::shared_ptr<const simulation_state> last_state_;
 };
 
 }  // namespace citytwin

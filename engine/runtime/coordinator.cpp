@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <tuple>
 #include <stdexcept>
 #include <string>
 
@@ -10,17 +12,89 @@ namespace citytwin {
 window_coordinator::window_coordinator(caf::actor_system& system, simulation_context& context,
                                        const simulation_options& options, const trip_plan& plan)
     : system_(system), context_(context), options_(options) {
-  for (const auto& t : plan.trips) departure_times_.push_back(t.departure);
-  controls_ = options.controls;
+  for (const auto& t : plan.trips) {
+    departure_times_.push_back(t.departure);
+    next_vehicle_id_ = std::max(next_vehicle_id_, t.vehicle_id + 1);
+  }
+  const simulation_state* resume = options.resume_from.get();
+  if (resume != nullptr) {
+    next_vehicle_id_ = std::max(next_vehicle_id_, resume->next_vehicle_id);
+    controls_ = resume->scheduled;
+  }
+  controls_.insert(controls_.end(), options.controls.begin(), options.controls.end());
   std::stable_sort(controls_.begin(), controls_.end(),
                    [](const segment_control& a, const segment_control& b) { return a.at < b.at; });
   for (const auto& c : controls_)
     if (c.segment >= context.graph.segments.size())
       throw std::invalid_argument("intervention names segment " + std::to_string(c.segment) + ", but the city has " +
                                   std::to_string(context.graph.segments.size()));
+  if (resume != nullptr) {
+    closed_ = resume->closed;
+    estimates_ = resume->estimates;
+    serial_ = resume->next_serial;
+    closure_version_ = resume->closure_version;
+    departed_ = resume->departed;
+    arrived_ = resume->arrived;
+    unroutable_before_ = resume->unroutable;
+    last_refresh_epoch_ = resume->last_refresh_epoch;
+    context_.times = std::make_shared<travel_times>(resume->times);
+    return;
+  }
   closed_.assign(context.graph.segments.size(), false);
   estimates_ = freeflow_times(context.graph).ms;
   refresh_travel_times_locally();
+}
+
+simulation_state window_coordinator::capture(caf::scoped_actor& self, sim_time time,
+                                             const std::vector<std::vector<booking>>& bookings,
+                                             const simulation_result& result) const {
+  const auto n = context_.segment_actors.size();
+  simulation_state state;
+  state.time = time;
+  state.seed = context_.seed;
+  state.next_vehicle_id = next_vehicle_id_;
+  state.window_length = context_.window_length;
+  state.reroute_interval = options_.reroute_interval;
+  state.model = context_.model;
+  state.bookings.assign(n, no_window);
+  state.shard_estimates.assign(n, 0);
+  for (const auto& list : bookings)
+    for (const auto& b : list) state.bookings[b.segment] = std::min(state.bookings[b.segment], b.window);
+  for (const caf::actor& shard : context_.shards)
+    self->request(shard, caf::infinite, capture_atom_v)
+        .receive(
+            [&](shard_state& s) {
+              for (const auto& [segment, window] : s.bookings)
+                state.bookings[segment] = std::min(state.bookings[segment], window);
+              for (const auto& [segment, estimate] : s.estimates) state.shard_estimates[segment] = estimate;
+              state.departures.insert(state.departures.end(), s.departures.begin(), s.departures.end());
+            },
+            [&](caf::error& e) { throw std::runtime_error("shard did not answer: " + system_.render(e)); });
+  std::sort(state.departures.begin(), state.departures.end(), [](const trip& a, const trip& b) {
+    return std::tie(a.departure, a.vehicle_id) < std::tie(b.departure, b.vehicle_id);
+  });
+  std::vector<std::optional<segment_state>> segments(n);
+  for (const caf::actor& segment : context_.segment_actors) self->send(segment, capture_atom_v);
+  std::size_t received = 0;
+  self->receive_for(received, n)(
+      [&](segment_state& s) {
+        const auto id = s.model.spec().id;
+        segments[id] = std::move(s);
+      },
+      [&](caf::error& e) { throw std::runtime_error("segment did not answer: " + system_.render(e)); });
+  state.segments.reserve(n);
+  for (auto& s : segments) state.segments.push_back(std::move(*s));
+  state.scheduled.assign(controls_.begin() + static_cast<std::ptrdiff_t>(next_control_), controls_.end());
+  state.closed = closed_;
+  state.estimates = estimates_;
+  state.times = *context_.times;
+  state.next_serial = serial_;
+  state.closure_version = closure_version_;
+  state.last_refresh_epoch = last_refresh_epoch_;
+  state.departed = departed_;
+  state.arrived = arrived_;
+  state.unroutable = unroutable_before_ + result.unroutable;
+  return state;
 }
 
 void window_coordinator::refresh_travel_times_locally() {
@@ -116,14 +190,28 @@ void window_coordinator::run(simulation_result& result) {
   const auto shard_count = context_.shards.size();
   const sim_time w_len = context_.window_length;
   const sim_time horizon = options_.duration + (options_.clear ? options_.clear_limit : 0);
+  const simulation_state* resume = options_.resume_from.get();
+  const sim_time start_time = resume != nullptr ? resume->time : 0;
   std::vector<std::vector<booking>> bookings(shard_count);  // to hand to each shard with its next order
   std::vector<window_index> shard_next(shard_count, no_window);
+  std::int64_t on_segments = 0, in_flight = 0;
+  sim_time departure_sum = 0;  // of vehicles departed, each counted from start_time at the earliest
+  if (resume != nullptr) {
+    for (segment_id s = 0; s < resume->bookings.size(); ++s)
+      shard_next[context_.shard_of[s]] = std::min(shard_next[context_.shard_of[s]], resume->bookings[s]);
+    for (const auto& seg : resume->segments)
+      for (const auto& h : seg.pending_handoffs) in_flight += static_cast<std::int64_t>(h.vehicles.size());
+    result.carried_over = resume->departed - resume->arrived;
+    departure_sum = result.carried_over * start_time;
+  }
+  const std::int64_t departed_before = departed_, arrived_before = arrived_;
   std::size_t next_departure = 0;
-  std::int64_t departed = 0, arrived = 0, on_segments = 0, in_flight = 0, departure_sum = 0;
-  window_index last_refresh_epoch = 0;
-  window_index w = 0;
-  sim_time end = 0;
+  window_index earliest = start_time / w_len;  // no window before the start runs
+  window_index w = earliest - 1;
+  sim_time end = start_time;
+  const bool live = options_.live != nullptr;
   while (true) {
+    if (options_.cancel != nullptr && options_.cancel->load()) throw simulation_cancelled();
     // The next window with work: booked segments, pending wakes, departures or interventions.
     window_index next = *std::min_element(shard_next.begin(), shard_next.end());
     for (const auto& list : bookings)
@@ -135,10 +223,9 @@ void window_coordinator::run(simulation_result& result) {
       const sim_time due = options_.dispatch->next_due();
       if (due != never) next = std::min(next, context_.window_of(due));
     }
-    if (result.windows > 0) next = std::max(next, w + 1);
-    const bool live = options_.live != nullptr;
-    if (live) next = result.windows > 0 ? w + 1 : 0;  // the live twin keeps every window, busy or not
-    bool work_left = departed > arrived || next_departure < departure_times_.size();
+    next = std::max(next, earliest);
+    if (live) next = w + 1;  // the live twin keeps every window, busy or not
+    bool work_left = departed_ > arrived_ || next_departure < departure_times_.size();
     if (live) {
       if (!options_.live->keep_running(next * w_len)) break;
     } else {
@@ -146,10 +233,11 @@ void window_coordinator::run(simulation_result& result) {
       if (next * w_len >= options_.duration && !(options_.clear && work_left)) break;
     }
     w = next;
+    earliest = w + 1;
     const sim_time start = w * w_len;
     end = start + w_len;
-    if (auto epoch = start / options_.reroute_interval; epoch != last_refresh_epoch) {
-      last_refresh_epoch = epoch;
+    if (auto epoch = start / options_.reroute_interval; epoch != last_refresh_epoch_) {
+      last_refresh_epoch_ = epoch;
       refresh_travel_times(self);
     }
     auto controls = take_controls(w);
@@ -170,7 +258,7 @@ void window_coordinator::run(simulation_result& result) {
         const segment_id first = v.route.front();
         const sim_time due = v.entered + freeflow_ms(context_.graph.segments[first]);
         bookings[context_.shard_of[first]].push_back({first, std::max(w + 1, context_.window_of(due))});
-        ++departed;
+        ++departed_;
         departure_sum += v.departure;
         ++in_flight;  // handed out; the segment counts it in when it takes it
         self->send(context_.segment_actors[first], vehicle_handoff{w, no_segment, {std::move(v)}});
@@ -196,9 +284,9 @@ void window_coordinator::run(simulation_result& result) {
     for (std::size_t received = 0; received < shard_count; ++received) {
       self->receive(
           [&](shard_report& r) {
-            departed += r.departed;
+            departed_ += r.departed;
             departure_sum += r.departure_time_sum;
-            arrived += static_cast<std::int64_t>(r.arrivals.size());
+            arrived_ += static_cast<std::int64_t>(r.arrivals.size());
             on_segments += r.vehicles_on_segments;
             in_flight += r.handed_out - r.taken_in;
             result.unroutable += r.unroutable;
@@ -221,20 +309,27 @@ void window_coordinator::run(simulation_result& result) {
       duplicates = static_cast<std::int64_t>(ids.size()) -
                    static_cast<std::int64_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
     }
-    window_check check{w, end, departed, arrived, on_segments, in_flight, duplicates};
+    window_check check{w, end, departed_, arrived_, on_segments, in_flight, duplicates};
     check_invariants(check, duplicates);
     if (options_.on_window) options_.on_window(check);
     if (live && end / options_.live->publish_every != start / options_.live->publish_every)
       publish_live_state(self, end);
-    if (options_.on_progress) options_.on_progress({end, horizon, departed, arrived, departed - arrived});
+    if (live && options_.live->wants_state && options_.live->wants_state())
+      options_.live->take_state(capture(self, end, bookings, result));
+    if (options_.on_progress) options_.on_progress({end, horizon, departed_, arrived_, departed_ - arrived_});
   }
+  result.start_time = start_time;
   result.end_time = std::max(end, options_.clear ? end : options_.duration);
-  result.departed = departed;
-  result.arrived = arrived;
-  result.en_route = departed - arrived;
+  result.departed = departed_ - departed_before;
+  result.arrived = arrived_ - arrived_before;
+  result.en_route = departed_ - arrived_;
   sim_time arrived_departures = 0;
-  for (const auto& t : result.trips) arrived_departures += t.departure;
+  for (const auto& t : result.trips) arrived_departures += std::max(t.departure, start_time);
   result.en_route_time = result.en_route * result.end_time - (departure_sum - arrived_departures);
+  if (options_.capture_state) {
+    const sim_time at = (result.end_time + w_len - 1) / w_len * w_len;
+    result.state = std::make_shared<simulation_state>(capture(self, at, bookings, result));
+  }
 }
 
 }  // namespace citytwin

@@ -24,6 +24,9 @@ class window_coordinator {
   void check_invariants(const window_check& check, std::int64_t duplicates) const;
   void pull_live_inputs(sim_time start, std::vector<std::vector<segment_control>>& per_shard);
   void publish_live_state(caf::scoped_actor& self, sim_time now);
+  // The cut at `time`, a window boundary: asks every shard and segment, which are idle between windows.
+  simulation_state capture(caf::scoped_actor& self, sim_time time, const std::vector<std::vector<booking>>& bookings,
+                           const simulation_result& result) const;
 
   caf::actor_system& system_;
   simulation_context& context_;
@@ -35,6 +38,10 @@ class window_coordinator {
   std::vector<sim_time> estimates_;
   std::uint64_t serial_ = 1;
   std::uint64_t closure_version_ = 1;
+  // Totals since the simulation began (a resumed run starts from the cut's).
+  std::int64_t departed_ = 0, arrived_ = 0, unroutable_before_ = 0;
+  window_index last_refresh_epoch_ = 0;
+  std::uint32_t next_vehicle_id_ = 0;
 };
 
 }  // namespace citytwin

@@ -78,7 +78,8 @@ void finish_window(shard_actor_type* self) {
 }  // namespace
 
 caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vector<segment_id> owned,
-                          std::vector<trip> departures, const simulation_context* context) {
+                          std::vector<trip> departures, const simulation_context* context,
+                          const simulation_state* resume) {
   auto& st = self->state;
   st.index = index;
   st.owned = std::move(owned);
@@ -88,6 +89,13 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
   st.estimates.assign(n, 0);
   st.vehicles.assign(n, 0);
   for (auto s : st.owned) st.estimates[s] = freeflow_ms(context->graph.segments[s]);
+  if (resume != nullptr)
+    for (auto s : st.owned) {
+      if (resume->bookings[s] != no_window) st.calendar->book(s, resume->bookings[s]);
+      st.estimates[s] = resume->shard_estimates[s];
+      st.vehicles[s] = resume->segments[s].model.vehicle_count();
+      st.vehicles_total += st.vehicles[s];
+    }
   return {
       [self, context](window_order& order) {
         auto& st = self->state;
@@ -128,6 +136,16 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
         if (--st.pending == 0) finish_window(self);
       },
       [self, context](estimates_atom) { return self->state.estimates; },
+      [self](capture_atom) {
+        auto& st = self->state;
+        shard_state out;
+        for (auto s : st.owned) {
+          if (st.calendar->booked(s) != no_window) out.bookings.emplace_back(s, st.calendar->booked(s));
+          out.estimates.emplace_back(s, st.estimates[s]);
+        }
+        out.departures.assign(st.departures.begin() + static_cast<std::ptrdiff_t>(st.next_departure), st.departures.end());
+        return out;
+      },
   };
 }
 

@@ -9,6 +9,7 @@
 
 #include "engine/demand/trip_generator.hpp"
 #include "engine/runtime/simulation_context.hpp"
+#include "engine/runtime/simulation_state.hpp"
 #include "engine/runtime/wake_calendar.hpp"
 
 namespace citytwin {
@@ -36,7 +37,10 @@ struct shard_actor_state {
 
 using shard_actor_type = caf::stateful_actor<shard_actor_state>;
 
+// `resume` (may be null) restores the owned segments' bookings and estimates from a cut.
+// Also answers capture_atom with its shard_state.
 caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vector<segment_id> owned,
-                          std::vector<trip> departures, const simulation_context* context);
+                          std::vector<trip> departures, const simulation_context* context,
+                          const simulation_state* resume);
 
 }  // namespace citytwin

@@ -30,6 +30,23 @@ std::vector<segment_snapshot> collect_snapshots(caf::actor_system& system, const
   return out;
 }
 
+// A cut only fits the city and model it was taken with.
+void check_resumable(const city_graph& graph, const trip_plan& plan, const simulation_options& options,
+                     const simulation_state& state) {
+  auto fail = [](const std::string& why) { throw std::invalid_argument("cannot resume from this state: " + why); };
+  const auto n = graph.segments.size();
+  if (state.segments.size() != n || state.bookings.size() != n || state.shard_estimates.size() != n ||
+      state.closed.size() != n || state.estimates.size() != n)
+    fail("it was taken on a city with " + std::to_string(state.segments.size()) + " segments, this one has " +
+         std::to_string(n));
+  if (options.window_length != state.window_length) fail("the window length differs");
+  if (options.reroute_interval != state.reroute_interval) fail("the reroute interval differs");
+  if (!(options.model == state.model)) fail("the segment model options differ");
+  if (options.seed != state.seed) fail("the seed differs (route choices would change)");
+  for (const auto& t : plan.trips)
+    if (t.departure < state.time) fail("a departure at " + format_clock(t.departure) + " is before the cut");
+}
+
 }  // namespace
 
 simulation_result run_simulation(const city_graph& graph, const trip_plan& plan, const simulation_options& options) {
@@ -49,6 +66,7 @@ simulation_result run_simulation(const city_graph& graph, const trip_plan& plan,
   context.check_invariants = options.check_invariants;
   context.seed = options.seed;
   context.fixed_routes = options.fixed_routes;
+  if (options.resume_from) context.seed = options.resume_from->seed;
   const auto segment_count = graph.segments.size();
   const std::uint32_t shard_count = std::max<std::uint32_t>(1, options.threads);
   // Contiguous id blocks per shard; results do not depend on the split.
@@ -62,11 +80,16 @@ simulation_result run_simulation(const city_graph& graph, const trip_plan& plan,
   std::vector<std::vector<trip>> departures(shard_count);
   for (const auto& t : plan.trips) departures[t.origin % shard_count].push_back(t);
 
+  const simulation_state* resume = options.resume_from.get();
+  if (resume != nullptr) check_resumable(graph, plan, options, *resume);
+  if (options.cancel != nullptr && options.cancel->load()) throw simulation_cancelled();
   window_coordinator coordinator(system, context, options, plan);  // publishes the first travel times
   context.segment_actors.reserve(segment_count);
-  for (segment_id s = 0; s < segment_count; ++s) context.segment_actors.push_back(system.spawn(road_segment_actor, s, &context));
+  for (segment_id s = 0; s < segment_count; ++s)
+    context.segment_actors.push_back(
+        system.spawn(road_segment_actor, s, &context, resume != nullptr ? &resume->segments[s] : nullptr));
   for (std::uint32_t i = 0; i < shard_count; ++i)
-    context.shards.push_back(system.spawn(shard_actor, i, std::move(owned[i]), std::move(departures[i]), &context));
+    context.shards.push_back(system.spawn(shard_actor, i, std::move(owned[i]), std::move(departures[i]), &context, resume));
   options.metrics.add_actors(actor_kind::segment, static_cast<std::int64_t>(context.segment_actors.size()));
   options.metrics.add_actors(actor_kind::shard, static_cast<std::int64_t>(context.shards.size()));
   // Counted out on every way out of this function, a throw included.

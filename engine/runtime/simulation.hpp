@@ -2,9 +2,11 @@
 // One simulation run: spawns a segment actor per road segment and a shard per worker thread,
 // then advances conservative time windows until the horizon.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "actors/road_segment.hpp"
@@ -12,6 +14,7 @@
 #include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/metrics/metric_handles.hpp"
+#include "engine/runtime/simulation_state.hpp"
 #include "engine/runtime/traffic_messages.hpp"
 
 namespace citytwin {
@@ -41,6 +44,14 @@ struct live_hooks {
   sim_time publish_every = 5 * ms_per_second;
   // Called before each window; may sleep to pace the run to the wall clock.
   std::function<bool(sim_time start)> keep_running;
+  // Asked at every window boundary; when true, the cut at that boundary goes to take_state.
+  std::function<bool()> wants_state;
+  std::function<void(simulation_state&& state)> take_state;
+};
+
+// Thrown by run_simulation when options.cancel is set.
+struct simulation_cancelled : std::runtime_error {
+  simulation_cancelled() : std::runtime_error("the simulation was cancelled") {}
 };
 
 // A vehicle that joins during the run, such as an emergency unit sent to an incident.
@@ -81,22 +92,31 @@ struct simulation_options {
   std::shared_ptr<live_hooks> live;  // null for a batch run
   std::shared_ptr<dispatch_hooks> dispatch;  // null when nothing joins during the run
   runtime_metrics metrics;           // barrier latency, actors alive (inert by default)
+  // Resume from this cut, in a new actor system of its own; the plan then holds only the departures
+  // not yet released (state->departures, possibly changed) and `duration` is the absolute end time.
+  std::shared_ptr<const simulation_state> resume_from;
+  bool capture_state = false;               // put the cut at the end of the run in result.state
+  const std::atomic<bool>* cancel = nullptr;  // checked before every window
 };
 
+// Counters cover this run only: a resumed run counts from its start (the cut).
 struct simulation_result {
+  sim_time start_time = 0;             // 0, or the cut's time when resumed
+  std::int64_t carried_over = 0;       // vehicles on the network at the start
   std::uint64_t planned_trips = 0;
   std::uint64_t skipped_intrazonal = 0;
   bool synthetic_demand = false;
   std::int64_t unroutable = 0, departed = 0, arrived = 0, en_route = 0;
   sim_time end_time = 0;
-  sim_time en_route_time = 0;          // summed over vehicles still driving at the end
+  sim_time en_route_time = 0;          // summed over vehicles still driving at the end, since start_time
   std::vector<trip_record> trips;      // completed, by vehicle id
   std::vector<segment_snapshot> segments;
   std::int64_t forced_moves = 0, reroutes = 0, activations = 0, windows = 0;
   double wall_seconds = 0;
+  std::shared_ptr<simulation_state> state;  // with capture_state: the cut at end_time (rounded up to a window)
 };
 
-// Throws std::runtime_error if an invariant breaks (a conservation bug is never reported as a result).
+// Throws simulation_cancelled when cancelled, std::runtime_error if an invariant breaks (a conservation bug is never reported as a result).
 simulation_result run_simulation(const city_graph& graph, const trip_plan& plan, const simulation_options& options);
 
 }  // namespace citytwin

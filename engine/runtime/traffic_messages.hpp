@@ -25,6 +25,7 @@ struct vehicle {
   std::uint32_t route_index = 0;    // position of its current segment in `route`
   std::vector<segment_id> route;
   bool priority = false;            // an emergency unit: passes queues instead of joining them
+  bool operator==(const vehicle&) const = default;
 };
 
 template <class Inspector>
@@ -38,6 +39,7 @@ struct vehicle_handoff {
   window_index window = 0;
   segment_id from = no_segment;  // no_segment for departures
   std::vector<vehicle> vehicles;
+  bool operator==(const vehicle_handoff&) const = default;
 };
 
 template <class Inspector>
@@ -52,6 +54,7 @@ struct space_update {
   std::int32_t free = 0;
   bool near_full = false;  // false: plenty of room, send freely
   bool eager = false;      // its head is held: wake it in the next window when sending to it
+  bool operator==(const space_update&) const = default;
 };
 
 template <class Inspector>
@@ -66,6 +69,7 @@ struct segment_control {
   segment_id segment = no_segment;
   control_kind kind = control_kind::close;
   double value = 0;  // the factor, for capacity_factor
+  bool operator==(const segment_control&) const = default;
 };
 
 template <class Inspector>
@@ -162,6 +166,7 @@ struct detector_observation {
   sim_time at = 0;
   double speed_mps = 0;
   double flow_veh_h = 0;  // the count over its interval as a rate; negative when the reading gave no interval
+  bool operator==(const detector_observation&) const = default;
 };
 
 template <class Inspector>
@@ -227,4 +232,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(citytwin, (std::vector<citytwin::sim_time>))
   CAF_ADD_ATOM(citytwin, citytwin, get_state_atom, "getstate")
   CAF_ADD_ATOM(citytwin, citytwin, estimates_atom, "estimates")
+  CAF_ADD_ATOM(citytwin, citytwin, capture_atom, "capture")
 CAF_END_TYPE_ID_BLOCK(citytwin)

@@ -34,6 +34,9 @@ class wake_calendar {
     }
   }
 
+  // The window `s` is booked for (no_window: none).
+  [[nodiscard]] window_index booked(segment_id s) const { return booked_[s]; }
+
   // A segment about to run for another reason: its booking is spent.
   void cancel(segment_id s) { booked_[s] = no_window; }
 
