@@ -13,7 +13,12 @@ packages=(
   librocksdb-dev                  # durable twin state
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the front door
   python3-grpcio python3-grpc-tools  # the Python client and its tests
+  libcpp-httplib-dev libssl-dev   # the HTTP gateway and dashboard (citytwin serve --http)
+  chromium                        # the dashboard's browser test (playwright-core comes from npm at test time)
 )
+# Node.js for the browser test; an existing node (e.g. from NodeSource, which bundles npm) is kept.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
 
 missing=()

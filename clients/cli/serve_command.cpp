@@ -11,6 +11,7 @@
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_server.hpp"
 #include "engine/grid/city_grid.hpp"
+#include "engine/http/http_gateway.hpp"
 #include "engine/live/live_grid.hpp"
 #include "engine/store/twin_store.hpp"
 
@@ -38,6 +39,8 @@ struct serve_arguments {
   std::string grid_osm;
   std::string grid_step = "1m";
   std::string overload_tolerance = "20m";
+  std::string http_address;  // empty: no HTTP gateway / dashboard
+  std::string scenario_examples = std::string(CITYTWIN_SOURCE_DIR) + "/scenarios/examples";
 };
 
 sim_time parse_days_or_duration(const std::string& text) {
@@ -94,9 +97,15 @@ void run_serve(const serve_arguments& a) {
   context.limits.lateness_window_ms = parse_duration(a.lateness);
   twin_server server(context, server_options{a.grpc_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}});
 
+  std::unique_ptr<http_gateway> http;
+  if (!a.http_address.empty())
+    http = std::make_unique<http_gateway>(
+        context, http_options{a.http_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}, a.scenario_examples});
+
   twin.start();
   if (power) power->start();
   server.start();
+  if (http) http->start();
   fmt::print("{}: {} segments; restored {} readings{}, {} segments with live inputs\n", city.graph.name,
              city.graph.segments.size(), restored.replayed, restored.from_snapshot ? " after the latest snapshot" : "",
              restored.segments_with_inputs);
@@ -106,6 +115,9 @@ void run_serve(const serve_arguments& a) {
   fmt::print("serving citytwin.v1 on port {} ({}; {}), data in {}\n", server.port(),
              a.tls_cert.empty() ? "plaintext" : (a.tls_client_ca.empty() ? "TLS" : "mutual TLS"),
              context.access.is_open() ? "no tokens: loopback only" : "bearer tokens", a.data_dir);
+  if (http)
+    fmt::print("dashboard on {}://{}:{}/\n", a.tls_cert.empty() ? "http" : "https",
+               split_listen_address(a.http_address).first, http->port());
   std::fflush(stdout);
   if (!a.port_file.empty()) std::ofstream(a.port_file) << server.port() << '\n';
 
@@ -133,6 +145,7 @@ void run_serve(const serve_arguments& a) {
     if (run_for > 0 && now - started >= std::chrono::milliseconds(run_for)) break;
   }
   fmt::print("shutting down\n");
+  if (http) http->shutdown();
   server.shutdown();
   take_snapshot(context);
   if (power) power->stop();
@@ -166,6 +179,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--grid-osm", args->grid_osm, "OSM extract with building footprints (default: the city's own)")->check(CLI::ExistingFile);
   cmd->add_option("--grid-step", args->grid_step, "Load flow every (simulated time)")->capture_default_str();
   cmd->add_option("--overload-tolerance", args->overload_tolerance, "How long a branch may stay overloaded before it trips")->capture_default_str();
+  cmd->add_option("--http", args->http_address, "Also serve the dashboard and its HTTP/JSON API on HOST:PORT (port 0 picks a free one; same tokens and TLS as gRPC)");
+  cmd->add_option("--scenario-examples", args->scenario_examples, "Directory of scenario files the dashboard offers")->capture_default_str();
   cmd->callback([args] { run_reporting_errors([&] { run_serve(*args); }); });
 }
 
