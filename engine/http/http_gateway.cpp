@@ -56,7 +56,7 @@ void http_gateway::start() {
     server_ = std::move(tls);
   }
   counters_ = std::make_unique<live_counters>(context_);
-  runs_ = std::make_unique<scenario_runs>(options_.scenario_examples_dir);
+  runs_ = std::make_unique<scenario_runs>(context_, options_.scenario_examples_dir);
   parts_ = std::make_unique<gateway_parts>(gateway_parts{context_, *counters_, *runs_, stopping_});
   server_->new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
   server_->set_payload_max_length(max_request_body);

@@ -21,7 +21,7 @@ bool is_example_name(const std::string& file) {
 
 }  // namespace
 
-scenario_outcome run_gateway_scenario(scenario s, const scenario_run_options& options) {
+scenario_outcome run_gateway_scenario(frontdoor_context& live, scenario s, const scenario_run_options& options) {
   return run_scenario(std::move(s), options);
 }
 
@@ -84,7 +84,7 @@ std::string scenario_runs::start(const nlohmann::json& document, const std::stri
     };
     nlohmann::json result;
     try {
-      const scenario_outcome outcome = run_gateway_scenario(std::move(parsed), options);
+      const scenario_outcome outcome = run_gateway_scenario(live_, std::move(parsed), options);
       result = {{"state", "done"},
                 {"report", nlohmann::json::parse(outcome.report.dump())}, {"wall_seconds", outcome.wall_seconds}};
     } catch (const std::exception& e) {

@@ -14,13 +14,15 @@
 
 namespace citytwin {
 
-// The one place the gateway runs a scenario: today the bundled runner on the scenario's own city.
-// A fork-from-the-live-twin entry point replaces this call.
-scenario_outcome run_gateway_scenario(scenario s, const scenario_run_options& options);
+struct frontdoor_context;
+
+// The one place the gateway runs a scenario: today the bundled runner on the scenario's own city
+// (`live` unused). A fork-from-the-live-twin entry point replaces this call.
+scenario_outcome run_gateway_scenario(frontdoor_context& live, scenario s, const scenario_run_options& options);
 
 class scenario_runs {
  public:
-  explicit scenario_runs(std::string examples_dir) : examples_dir_(std::move(examples_dir)) {}
+  scenario_runs(frontdoor_context& live, std::string examples_dir) : live_(live), examples_dir_(std::move(examples_dir)) {}
   ~scenario_runs();  // waits for a run in progress
 
   // [{file, name, description, variants}] of every *.json in the examples directory, by file name.
@@ -37,6 +39,7 @@ class scenario_runs {
   std::optional<nlohmann::json> status(const std::string& id) const;
 
  private:
+  frontdoor_context& live_;
   std::string examples_dir_;
   mutable std::mutex mutex_;
   std::map<std::uint64_t, nlohmann::json> runs_;  // by id, oldest first

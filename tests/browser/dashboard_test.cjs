@@ -101,6 +101,8 @@ async function main() {
     await page.selectOption('#change-branch', '2');
     check(await page.locator('line.change').count() > 0, 'the change in flow is drawn on the map');
     await page.screenshot({ path: path.join(shots, 'dashboard-scenario.png') });
+    // A small copy for the README (docs/images/dashboard.jpg is one of these).
+    await page.screenshot({ path: path.join(shots, 'dashboard-scenario.jpg'), type: 'jpeg', quality: 70 });
   } finally {
     await browser.close();
     server.kill('SIGTERM');

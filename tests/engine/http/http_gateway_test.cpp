@@ -180,14 +180,24 @@ TEST_F(http_gateway_test, a_planner_runs_an_example_scenario_and_reads_its_repor
   EXPECT_EQ(get_json("/api/scenarios/runs/999", viewer_token, 404)["code"], "NOT_FOUND");
 }
 
-TEST_F(http_gateway_test, refuses_to_listen_off_loopback_in_plaintext_or_without_tokens) {
+std::string start_error(http_gateway& gateway) {
+  try {
+    gateway.start();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "started";
+}
+
+TEST_F(http_gateway_test, refuses_to_listen_off_loopback_in_plaintext_or_on_a_taken_port) {
   http_gateway plaintext(*context_, http_options{"0.0.0.0:0", {}, examples_.string()});
-  EXPECT_THROW(plaintext.start(), std::runtime_error);
-  frontdoor_context open(*twin_, *store_, inputs_, twin_catalog(city_->graph), access_control::open_access());
-  http_gateway anonymous(open, http_options{"0.0.0.0:0", {}, examples_.string()});
-  EXPECT_THROW(anonymous.start(), std::runtime_error);
+  EXPECT_EQ(start_error(plaintext),
+            "refusing to serve HTTP in plaintext on 0.0.0.0:0: give --tls-cert and --tls-key, or listen on 127.0.0.1");
+  // A second server on the same port must fail rather than share it.
   http_gateway taken(*context_, http_options{"127.0.0.1:" + std::to_string(gateway_->port()), {}, examples_.string()});
-  EXPECT_THROW(taken.start(), std::runtime_error);
+  EXPECT_NE(start_error(taken).find("cannot listen for HTTP on 127.0.0.1:"), std::string::npos);
+  http_gateway malformed(*context_, http_options{"127.0.0.1", {}, examples_.string()});
+  EXPECT_THROW(malformed.start(), std::invalid_argument);
 }
 
 }  // namespace
