@@ -16,7 +16,7 @@ nlohmann::json live_counters::sample() {
   while (points_.size() > 2 && now.at - points_[1].at >= window_) points_.pop_front();
   const point& first = points_.front();
   const double seconds = std::chrono::duration<double>(now.at - first.at).count();
-  if (seconds > 0.05) {
+  if (seconds > 0) {
     body["readings_per_second"] = static_cast<double>(now.readings - first.readings) / seconds;
     body["simulated_speed"] = static_cast<double>(now.twin_time_ms - first.twin_time_ms) / 1000.0 / seconds;
   } else {
