@@ -18,7 +18,12 @@ packages=(
   prometheus-cpp-dev              # /metrics (citytwin serve --metrics)
   prometheus                      # its scrape test and promtool (deploy/prometheus rules)
   python3-yaml                    # the Kubernetes manifest checks
+  libcpp-httplib-dev libssl-dev   # the HTTP gateway and dashboard (citytwin serve --http)
+  chromium                        # the dashboard's browser test (playwright-core comes from npm at test time)
 )
+# Node.js for the browser test; an existing node (e.g. from NodeSource, which bundles npm) is kept.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then packages+=(sumo sumo-tools time); fi
 
 missing=()

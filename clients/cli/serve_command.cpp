@@ -11,6 +11,7 @@
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_server.hpp"
 #include "engine/grid/city_grid.hpp"
+#include "engine/http/http_gateway.hpp"
 #include "engine/live/live_grid.hpp"
 #include "engine/metrics/live_sampler.hpp"
 #include "engine/metrics/metrics_endpoint.hpp"
@@ -43,6 +44,8 @@ struct serve_arguments {
   std::string grid_osm;
   std::string grid_step = "1m";
   std::string overload_tolerance = "20m";
+  std::string http_address;  // empty: no HTTP gateway / dashboard
+  std::string scenario_examples = std::string(CITYTWIN_SOURCE_DIR) + "/scenarios/examples";
 };
 
 sim_time parse_days_or_duration(const std::string& text) {
@@ -106,9 +109,15 @@ void run_serve(const serve_arguments& a) {
   auto metrics_http = a.metrics_address.empty() ? nullptr : std::make_unique<metrics_endpoint>(a.metrics_address, metrics);
   twin_server server(context, server_options{a.grpc_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}});
 
+  std::unique_ptr<http_gateway> http;
+  if (!a.http_address.empty())
+    http = std::make_unique<http_gateway>(
+        context, http_options{a.http_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}, a.scenario_examples});
+
   twin.start();
   if (power) power->start();
   server.start();
+  if (http) http->start();
   fmt::print("{}: {} segments; restored {} readings{}, {} segments with live inputs\n", city.graph.name,
              city.graph.segments.size(), restored.replayed, restored.from_snapshot ? " after the latest snapshot" : "",
              restored.segments_with_inputs);
@@ -127,6 +136,9 @@ void run_serve(const serve_arguments& a) {
   if (metrics_http)
     fmt::print("metrics on http://{}:{}/metrics\n", a.metrics_address.substr(0, a.metrics_address.rfind(':')),
                metrics_http->port());
+  if (http)
+    fmt::print("dashboard on {}://{}:{}/\n", a.tls_cert.empty() ? "http" : "https",
+               split_listen_address(a.http_address).first, http->port());
   std::fflush(stdout);
   // Before --port-file, so a caller that waits for that file finds this one too.
   if (metrics_http && !a.metrics_port_file.empty()) std::ofstream(a.metrics_port_file) << metrics_http->port() << '\n';
@@ -156,6 +168,7 @@ void run_serve(const serve_arguments& a) {
     if (run_for > 0 && now - started >= std::chrono::milliseconds(run_for)) break;
   }
   fmt::print("shutting down\n");
+  if (http) http->shutdown();
   server.shutdown();
   take_snapshot(context);
   if (power) power->stop();
@@ -194,6 +207,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--grid-osm", args->grid_osm, "OSM extract with building footprints (default: the city's own)")->check(CLI::ExistingFile);
   cmd->add_option("--grid-step", args->grid_step, "Load flow every (simulated time)")->capture_default_str();
   cmd->add_option("--overload-tolerance", args->overload_tolerance, "How long a branch may stay overloaded before it trips")->capture_default_str();
+  cmd->add_option("--http", args->http_address, "Also serve the dashboard and its HTTP/JSON API on HOST:PORT (port 0 picks a free one; same tokens and TLS as gRPC)");
+  cmd->add_option("--scenario-examples", args->scenario_examples, "Directory of scenario files the dashboard offers")->capture_default_str();
   cmd->callback([args] { run_reporting_errors([&] { run_serve(*args); }); });
 }
 

@@ -32,6 +32,8 @@ class access_control {
 
   // The caller, or UNAUTHENTICATED / PERMISSION_DENIED.
   grpc::Status authorize(const grpc::ServerContext& context, role needed, caller& who) const;
+  // The same check from an 'authorization' header's value (nullptr: no header), for the HTTP gateway.
+  grpc::Status authorize_header(const std::string* authorization, role needed, caller& who) const;
   bool is_open() const { return open_; }
 
  private:

@@ -5,8 +5,8 @@
 #include <map>
 #include <thread>
 
+#include "engine/frontdoor/twin_queries.hpp"
 #include "engine/frontdoor/twin_scan.hpp"
-#include "engine/store/twin_store.hpp"
 
 namespace citytwin {
 
@@ -14,8 +14,6 @@ namespace {
 
 constexpr int default_page_size = 100;
 constexpr int max_page_size = 1000;
-constexpr int default_history_page_size = 500;
-constexpr int max_page_size_history = 5000;
 
 grpc::Status invalid(const std::string& why) { return {grpc::StatusCode::INVALID_ARGUMENT, why}; }
 
@@ -25,17 +23,7 @@ grpc::Status twin_query_service::GetTwin(grpc::ServerContext* context, const v1:
                                          v1::Twin* response) {
   caller who;
   if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
-  const auto& ref = request->twin();
-  if (ref.kind() == v1::TWIN_KIND_BUILDING || ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {
-    auto found = grid_twin(context_.catalog, ref, context_.inputs);
-    if (const auto* why = std::get_if<std::string>(&found)) return {grpc::StatusCode::NOT_FOUND, *why};
-    *response = std::move(std::get<v1::Twin>(found));
-    return grpc::Status::OK;
-  }
-  const auto resolved = context_.catalog.directory.resolve(ref.id());
-  if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
-  *response = segment_twin(context_.catalog, *context_.twin.view(), std::get<segment_id>(resolved));
-  return grpc::Status::OK;
+  return find_twin(context_, request->twin(), response);
 }
 
 grpc::Status twin_query_service::QueryTwins(grpc::ServerContext* context, const v1::QueryTwinsRequest* request,
@@ -136,59 +124,14 @@ grpc::Status twin_query_service::GetHistory(grpc::ServerContext* context, const 
                                             v1::GetHistoryResponse* response) {
   caller who;
   if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
-  const auto& ref = request->twin();
-  std::string twin_id;
-  if (ref.kind() == v1::TWIN_KIND_BUILDING || ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {
-    auto found = grid_twin(context_.catalog, ref, context_.inputs);
-    if (const auto* why = std::get_if<std::string>(&found)) return {grpc::StatusCode::NOT_FOUND, *why};
-    twin_id = (ref.kind() == v1::TWIN_KIND_BUILDING ? "building/" : "node/") + ref.id();
-  } else {
-    const auto resolved = context_.catalog.directory.resolve(ref.id());
-    if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
-    twin_id = "segment/" + context_.catalog.directory.id_of(std::get<segment_id>(resolved));
-  }
-  if (request->end_time_ms() != 0 && request->end_time_ms() < request->start_time_ms())
-    return invalid("end_time_ms is before start_time_ms");
-  for (int type : request->entry_types())
-    if (type == v1::HISTORY_ENTRY_TYPE_STATE_SAMPLE)
-      return {grpc::StatusCode::UNIMPLEMENTED, "state samples are not recorded yet; ask for readings"};
-  if (request->page_size() < 0) return invalid("page_size must not be negative");
-  const std::size_t page_size =
-      request->page_size() == 0 ? default_history_page_size : std::min(request->page_size(), max_page_size_history);
-  const std::int64_t end = request->end_time_ms() == 0 ? INT64_MAX : request->end_time_ms();
-  std::string token = request->page_token();
-  std::vector<recorded_reading> readings;
-  try {
-    readings = context_.store.history(twin_id, request->start_time_ms(), end, page_size, &token);
-  } catch (const std::invalid_argument& e) {
-    return invalid(std::string("page_token: ") + e.what());
-  } catch (const std::exception& e) {
-    return {grpc::StatusCode::UNAVAILABLE, e.what()};
-  }
-  for (const recorded_reading& r : readings) {
-    auto* entry = response->add_entries();
-    entry->set_time_ms(r.reading.time_ms);
-    entry->set_source(r.source);
-    entry->set_sequence(r.sequence);
-    if (!entry->mutable_reading()->ParseFromString(r.reading.payload))
-      return {grpc::StatusCode::DATA_LOSS, "a stored reading could not be decoded"};
-  }
-  response->set_next_page_token(token);
-  return grpc::Status::OK;
+  return read_history(context_, *request, response);
 }
 
 grpc::Status twin_query_service::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
                                           v1::TwinStats* response) {
   caller who;
   if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
-  const store_stats stats = context_.store.stats();
-  response->set_readings_logged(context_.store.last_log_position());
-  response->set_batches_written(stats.batches_written);
-  response->set_duplicate_batches(stats.duplicates);
-  response->set_twin_time_ms(context_.twin.to_epoch_ms(context_.twin.now()));
-  response->set_lag_ms(context_.twin.lag());
-  response->set_time_scale(context_.twin.time_scale());
-  response->set_road_segments(static_cast<std::uint32_t>(context_.catalog.graph.segments.size()));
+  read_stats(context_, response);
   return grpc::Status::OK;
 }
 

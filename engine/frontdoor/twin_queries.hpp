@@ -1,0 +1,20 @@
+#pragma once
+// TwinService's read calls without their transport: the gRPC service and the HTTP gateway both answer
+// through these, after checking the caller's role themselves.
+
+#include "citytwin/v1/twin.pb.h"
+#include "engine/frontdoor/frontdoor_context.hpp"
+
+#include <grpcpp/grpcpp.h>
+
+namespace citytwin {
+
+// One twin's current state: a road segment from the latest view, a building or utility node from the grid's.
+grpc::Status find_twin(frontdoor_context& context, const v1::TwinRef& ref, v1::Twin* response);
+// A twin's stored readings in a time range, one page.
+grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryRequest& request,
+                          v1::GetHistoryResponse* response);
+// The store's counters and the twin's clock.
+void read_stats(frontdoor_context& context, v1::TwinStats* response);
+
+}  // namespace citytwin

@@ -1,0 +1,48 @@
+// /api/scenarios/...: the example files, starting a run (planners), and polling it.
+
+#include "engine/http/http_exchange.hpp"
+#include "engine/http/http_routes.hpp"
+
+namespace citytwin {
+
+void add_scenario_routes(httplib::Server& server, gateway_parts& parts) {
+  server.Get("/api/scenarios/examples", [&parts](const httplib::Request& request, httplib::Response& response) {
+    if (!authorize_request(parts.context.access, request, response, role::viewer)) return;
+    send_json(response, parts.runs.examples());
+  });
+  server.Get(R"(/api/scenarios/examples/([^/]+))", [&parts](const httplib::Request& request,
+                                                            httplib::Response& response) {
+    if (!authorize_request(parts.context.access, request, response, role::viewer)) return;
+    const auto text = parts.runs.example_text(request.matches[1]);
+    if (!text) return send_error(response, {grpc::StatusCode::NOT_FOUND, "no example '" + std::string(request.matches[1]) + "'"});
+    response.set_content(*text, "application/json");
+  });
+  // The body is a scenario document (scenarios/README.md), or {"example": "FILE"} for a bundled one.
+  server.Post("/api/scenarios/runs", [&parts](const httplib::Request& request, httplib::Response& response) {
+    if (!authorize_request(parts.context.access, request, response, role::planner)) return;
+    nlohmann::json body;
+    try {
+      body = nlohmann::json::parse(request.body);
+    } catch (const nlohmann::json::parse_error& e) {
+      return send_error(response, {grpc::StatusCode::INVALID_ARGUMENT, std::string("the body is not valid JSON: ") + e.what()});
+    }
+    try {
+      const bool example = body.is_object() && body.size() == 1 && body.contains("example") && body["example"].is_string();
+      const std::string label = example ? body["example"].get<std::string>() : "upload";
+      const std::string id = parts.runs.start(example ? parts.runs.example_document(label) : body, label);
+      send_json(response, {{"id", id}, {"status", "/api/scenarios/runs/" + id}}, 202);
+    } catch (const scenario_error& e) {
+      send_error(response, {grpc::StatusCode::INVALID_ARGUMENT, e.what()});
+    } catch (const std::logic_error& e) {
+      send_error(response, {grpc::StatusCode::FAILED_PRECONDITION, e.what()});
+    }
+  });
+  server.Get(R"(/api/scenarios/runs/([0-9]+))", [&parts](const httplib::Request& request, httplib::Response& response) {
+    if (!authorize_request(parts.context.access, request, response, role::viewer)) return;
+    const auto run = parts.runs.status(request.matches[1]);
+    if (!run) return send_error(response, {grpc::StatusCode::NOT_FOUND, "no scenario run " + std::string(request.matches[1])});
+    send_json(response, *run);
+  });
+}
+
+}  // namespace citytwin
