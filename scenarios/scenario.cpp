@@ -181,6 +181,44 @@ scenario_intervention parse_intervention(const checker& c, const json& v, const 
   return i;
 }
 
+scenario_emergency parse_emergency(const checker& c, const json& v) {
+  scenario_emergency e;
+  e.present = true;
+  c.expect_object(v, "emergency");
+  c.only_fields(v, "emergency", {"stations", "incidents", "on_scene", "coverage_limit"});
+  if (const json* d = c.find(v, "on_scene")) e.on_scene = c.duration(*d, "emergency.on_scene");
+  if (const json* d = c.find(v, "coverage_limit")) e.coverage_limit = c.duration(*d, "emergency.coverage_limit");
+  const json& stations = c.require(v, "emergency", "stations");
+  if (!stations.is_array() || stations.empty()) c.fail("emergency.stations", "expected a non-empty array of stations");
+  for (std::size_t k = 0; k < stations.size(); ++k) {
+    scenario_emergency::station st;
+    st.path = fmt::format("emergency.stations[{}]", k);
+    c.expect_object(stations[k], st.path);
+    c.only_fields(stations[k], st.path, {"name", "node", "units"});
+    st.name = c.nonempty_string(c.require(stations[k], st.path, "name"), st.path + ".name");
+    st.node_number = c.integer(c.require(stations[k], st.path, "node"), st.path + ".node", INT64_MIN, INT64_MAX);
+    if (const json* u = c.find(stations[k], "units"))
+      st.units = static_cast<std::uint32_t>(c.integer(*u, st.path + ".units", 1, 1000));
+    e.stations.push_back(std::move(st));
+  }
+  const json& incidents = c.require(v, "emergency", "incidents");
+  if (!incidents.is_array()) c.fail("emergency.incidents", "expected an array of incidents");
+  for (std::size_t k = 0; k < incidents.size(); ++k) {
+    scenario_emergency::incident in;
+    in.path = fmt::format("emergency.incidents[{}]", k);
+    c.expect_object(incidents[k], in.path);
+    c.only_fields(incidents[k], in.path, {"id", "kind", "node", "at"});
+    in.id = c.nonempty_string(c.require(incidents[k], in.path, "id"), in.path + ".id");
+    in.kind = c.nonempty_string(c.require(incidents[k], in.path, "kind"), in.path + ".kind");
+    in.node_number = c.integer(c.require(incidents[k], in.path, "node"), in.path + ".node", INT64_MIN, INT64_MAX);
+    in.at = c.duration(c.require(incidents[k], in.path, "at"), in.path + ".at");
+    for (const auto& earlier : e.incidents)
+      if (earlier.id == in.id) c.fail(in.path + ".id", "duplicate incident id '" + in.id + "'");
+    e.incidents.push_back(std::move(in));
+  }
+  return e;
+}
+
 std::string resolve_city_path(const std::string& city, const std::string& base_dir) {
   namespace fs = std::filesystem;
   fs::path p(city);
@@ -271,6 +309,7 @@ ojson branch_kpis(const city_graph& g, const scenario& s, const branch_outcome& 
   durations.reserve(r.trips.size());
   sim_time time_in_branch = 0;  // vehicle time since the branch began (trips may have started before the cut)
   for (const auto& t : r.trips) {
+    if (t.vehicle >= emergency_vehicle_ids) continue;  // reported per incident below
     const sim_time d = t.arrival - t.departure;
     trip_sum += d;
     time_in_branch += t.arrival - std::max(t.departure, r.start_time);
@@ -336,6 +375,36 @@ ojson branch_kpis(const city_graph& g, const scenario& s, const branch_outcome& 
     if (wants(s, "building_hours_without_power")) k["building_hours_without_power"] = b.building_hours_without_power;
     k["dark_signal_controls"] = b.dark_signal_controls;
   }
+  if (s.emergency.present) {
+    auto incidents = ojson::array();
+    double response_sum = 0;
+    std::size_t responded = 0;
+    for (const incident_response& ir : b.responses) {
+      ojson j{{"incident", ir.incident}, {"kind", ir.kind}, {"at_s", to_seconds(ir.incident_at - r.start_time)},
+              {"dispatched", ir.dispatched}};
+      if (ir.dispatched) {
+        j["station"] = ir.station;
+        j["unit"] = ir.unit;
+        j["dispatched_at_s"] = to_seconds(ir.dispatched_at - r.start_time);
+        j["expected_travel_s"] = to_seconds(ir.expected_travel);
+        auto route = ojson::array();
+        for (segment_id seg : ir.route) route.push_back(segment_label(g, seg));
+        j["route"] = route;
+      }
+      if (const auto rt = ir.response_time()) {
+        j["response_time_s"] = to_seconds(*rt);
+        response_sum += to_seconds(*rt);
+        ++responded;
+      } else {
+        j["response_time_s"] = nullptr;  // not dispatched, or still driving at the end
+      }
+      incidents.push_back(std::move(j));
+    }
+    k["emergency"] = {{"incidents", incidents},
+                      {"mean_response_time_s", responded ? ojson(response_sum / static_cast<double>(responded)) : ojson(nullptr)},
+                      {"coverage_share", b.coverage_share},
+                      {"coverage_limit_s", to_seconds(s.emergency.coverage_limit)}};
+  }
   if (baseline && wants(s, "changed_segments")) {
     const auto& base = baseline->traffic.segments;
     std::vector<std::pair<std::int64_t, segment_id>> diffs;
@@ -400,7 +469,8 @@ scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
   s.file = file;
   c.expect_object(doc, "");
   c.only_fields(doc, "", {"schema_version", "name", "description", "city", "seed", "start", "horizon", "clear", "clear_limit",
-                          "demand_scale", "threads", "utilities", "grid_start", "grid_step", "kpis", "variants"});
+                          "demand_scale", "threads", "utilities", "grid_start", "grid_step", "kpis", "variants",
+                          "emergency"});
   const json& version = c.require(doc, "", "schema_version");
   s.schema_version = static_cast<int>(c.integer(version, "schema_version", 0, INT32_MAX));
   if (s.schema_version != scenario_schema_version)
@@ -435,6 +505,7 @@ scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
       s.kpis.push_back(name);
     }
   }
+  if (const json* v = c.find(doc, "emergency")) s.emergency = parse_emergency(c, *v);
   const json& variants = c.require(doc, "", "variants");
   if (!variants.is_array()) c.fail("variants", std::string("wrong type: expected an array, got ") + type_name(variants));
   const sim_time last = s.horizon + (s.clear ? s.clear_limit : 0);
@@ -479,6 +550,18 @@ scenario load_scenario_file(const std::string& path) {
 }
 
 void resolve_segments(scenario& s, const city_graph& graph) {
+  if (s.emergency.present) {
+    std::map<std::int64_t, node_index> by_number;
+    for (node_index n = 0; n < graph.nodes.size(); ++n) by_number.emplace(graph.nodes[n].external_id, n);
+    auto resolve = [&](std::int64_t number, const std::string& path) {
+      const auto found = by_number.find(number);
+      if (found == by_number.end())
+        throw scenario_error(s.file, path, fmt::format("unknown node {} in {}", number, graph.name), true);
+      return found->second;
+    };
+    for (auto& st : s.emergency.stations) st.node = resolve(st.node_number, st.path + ".node");
+    for (auto& in : s.emergency.incidents) in.node = resolve(in.node_number, in.path + ".node");
+  }
   for (auto& v : s.variants)
     for (auto& i : v.interventions) {
       if (i.kind != intervention_kind::close && i.kind != intervention_kind::reopen && i.kind != intervention_kind::capacity)
@@ -636,7 +719,26 @@ scenario_outcome run_scenario_from(const city_graph& graph, std::shared_ptr<cons
         for (auto& c : o.controls) c.at += fork;  // scenario times count from the cut
         std::stable_sort(o.controls.begin(), o.controls.end(),
                          [](const segment_control& a, const segment_control& b) { return a.at < b.at; });
+        std::unique_ptr<emergency_dispatcher> dispatcher;
+        if (s.emergency.present) {
+          emergency_plan plan;
+          plan.on_scene = s.emergency.on_scene;
+          plan.coverage_limit = s.emergency.coverage_limit;
+          for (const auto& st : s.emergency.stations) plan.stations.push_back({st.name, st.node, st.units});
+          for (const auto& in : s.emergency.incidents) plan.incidents.push_back({in.id, in.kind, in.node, fork + in.at});
+          dispatcher = std::make_unique<emergency_dispatcher>(graph, std::move(plan), emergency_vehicle_ids);
+          o.dispatch = dispatcher->hooks();
+        }
         out.traffic = run_simulation(graph, plans[k], o);
+        if (dispatcher) {
+          out.responses = dispatcher->responses(out.traffic);
+          std::vector<node_index> targets;
+          if (grid)
+            for (const auto& b : grid->buildings) targets.push_back(b.nearest_road_node);
+          else
+            for (node_index n = 0; n < graph.nodes.size(); ++n) targets.push_back(n);
+          out.coverage_share = dispatcher->coverage_share(targets);
+        }
         // Segment counters in the report count from the cut.
         for (auto& sn : out.traffic.segments) {
           const segment_snapshot at_cut = base->segments[sn.segment].model.snapshot(fork);
@@ -737,6 +839,28 @@ std::string render_scenario_table(const nlohmann::ordered_json& report) {
     for (const auto& b : branches)
       out += cell(b["kpi"].contains(r.key) ? fmt::format(fmt::runtime(r.format), b["kpi"][r.key].get<double>()) : "-");
     out += "\n";
+  }
+  if (!branches.empty() && branches[0]["kpi"].contains("emergency")) {
+    const auto& first = branches[0]["kpi"]["emergency"];
+    out += fmt::format("  {:<32}", "mean response time (s)");
+    for (const auto& b : branches) {
+      const auto& m = b["kpi"]["emergency"]["mean_response_time_s"];
+      out += cell(m.is_null() ? "-" : fmt::format("{:.0f}", m.get<double>()));
+    }
+    out += fmt::format("\n  {:<32}", fmt::format("covered within {:.0f} min", first["coverage_limit_s"].get<double>() / 60));
+    for (const auto& b : branches)
+      out += cell(fmt::format("{:.1f} %", 100 * b["kpi"]["emergency"]["coverage_share"].get<double>()));
+    out += "\n";
+    for (std::size_t i = 0; i < first["incidents"].size(); ++i) {
+      out += fmt::format("  {:<32}", fmt::format("response to {} (s)", first["incidents"][i]["incident"].get<std::string>()));
+      for (const auto& b : branches) {
+        const auto& in = b["kpi"]["emergency"]["incidents"][i];
+        out += cell(in["response_time_s"].is_null() ? "-"
+                                                    : fmt::format("{:.0f} from {}", in["response_time_s"].get<double>(),
+                                                                  in["station"].get<std::string>()));
+      }
+      out += "\n";
+    }
   }
   bool has_over = false;
   for (const auto& b : branches) has_over = has_over || b["kpi"].contains("segments_over_capacity");

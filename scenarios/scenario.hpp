@@ -15,6 +15,7 @@
 
 #include "engine/city/city_graph.hpp"
 #include "engine/clock/sim_time.hpp"
+#include "engine/emergency/emergency_dispatch.hpp"
 #include "engine/power/grid_simulation.hpp"
 #include "engine/runtime/simulation.hpp"
 #include "engine/runtime/simulation_state.hpp"
@@ -58,6 +59,21 @@ struct scenario_variant {
   std::vector<scenario_intervention> interventions;
 };
 
+// An emergency response plan, run in every branch: incidents at road nodes (the city's own node
+// numbers), stations with units, the nearest free unit by the branch's current travel times goes.
+struct scenario_emergency {
+  struct station { std::string path, name; std::int64_t node_number = 0; node_index node = 0; std::uint32_t units = 1; };
+  struct incident { std::string path, id, kind; std::int64_t node_number = 0; node_index node = 0; sim_time at = 0; };
+  bool present = false;
+  std::vector<station> stations;
+  std::vector<incident> incidents;
+  sim_time on_scene = 20 * 60 * ms_per_second;
+  sim_time coverage_limit = 8 * 60 * ms_per_second;
+};
+
+// Emergency units get vehicle ids from here on, above any id demand uses.
+inline constexpr std::uint32_t emergency_vehicle_ids = 1u << 31;
+
 struct scenario {
   std::string file;          // where it was read from ("<memory>" for parse_scenario)
   int schema_version = scenario_schema_version;
@@ -77,6 +93,7 @@ struct scenario {
   bool utilities = false;            // run the grid for every branch (implied by any breaker intervention)
   std::vector<std::string> kpis;     // what to report; all when empty
   std::vector<scenario_variant> variants;
+  scenario_emergency emergency;
 };
 
 // All KPI names a scenario may ask for.
@@ -101,6 +118,8 @@ struct branch_outcome {
   double unserved_kwh = 0;
   double building_hours_without_power = 0;
   std::size_t dark_signal_controls = 0;
+  std::vector<incident_response> responses;  // with an emergency plan, by incident
+  double coverage_share = 0;                 // of buildings (road nodes without a grid) within the limit
   double wall_seconds = 0;
 };
 

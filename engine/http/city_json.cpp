@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 
 namespace citytwin {
 
@@ -12,41 +11,6 @@ namespace {
 constexpr double kmh_per_mps = 3.6;
 
 double rounded(double value, double step) { return std::round(value / step) * step; }
-
-struct point {
-  double x = 0, y = 0;
-  bool known = false;
-};
-
-// Buses have no coordinates of their own: a substation sits at its site, a bus powering a road node
-// (its signals) at that node, a transformer at the middle of the buildings it feeds, any other bus at its parent.
-std::vector<point> bus_positions(const live_grid& grid, const city_graph& graph) {
-  const radial_network& network = grid.network();
-  const city_grid& city = grid.grid();
-  std::map<std::int64_t, point> by_bus;
-  for (std::size_t s = 0; s < city.substations.size() && s < city.substation_bus.size(); ++s)
-    by_bus[city.substation_bus[s]] = {city.substations[s].x, city.substations[s].y, true};
-  for (std::size_t n = 0; n < city.road_node_bus.size() && n < graph.nodes.size(); ++n)
-    if (city.road_node_bus[n] >= 0 && !by_bus.count(city.road_node_bus[n]))
-      by_bus[city.road_node_bus[n]] = {graph.nodes[n].x, graph.nodes[n].y, true};
-  std::map<std::int64_t, std::pair<point, std::size_t>> fed;
-  for (const building_spec& b : city.buildings) {
-    auto& [sum, count] = fed[b.feeder_bus];
-    sum.x += b.x;
-    sum.y += b.y;
-    ++count;
-  }
-  for (const auto& [bus, sum_count] : fed)
-    if (!by_bus.count(bus))
-      by_bus[bus] = {sum_count.first.x / sum_count.second, sum_count.first.y / sum_count.second, true};
-  std::vector<point> positions(network.nodes.size());
-  for (std::size_t n = 0; n < network.nodes.size(); ++n) {  // parents precede children
-    const auto found = by_bus.find(network.nodes[n].bus_number);
-    if (found != by_bus.end()) positions[n] = found->second;
-    else if (network.nodes[n].parent != no_parent) positions[n] = positions[network.nodes[n].parent];
-  }
-  return positions;
-}
 
 }  // namespace
 
@@ -91,7 +55,7 @@ nlohmann::json city_geometry_json(const twin_catalog& catalog) {
                                    {"feeding_node_id", std::to_string(spec.feeder_bus)}});
     }
     const radial_network& network = catalog.grid->network();
-    const auto positions = bus_positions(*catalog.grid, graph);
+    const auto& info = catalog.grid->node_info();
     for (std::size_t n = 0; n < network.nodes.size(); ++n) {
       const radial_node& node = network.nodes[n];
       nlohmann::json entry = {{"id", std::to_string(node.bus_number)},
@@ -99,10 +63,8 @@ nlohmann::json city_geometry_json(const twin_catalog& catalog) {
                               {"parent_id", node.parent == no_parent
                                                 ? nlohmann::json(nullptr)
                                                 : nlohmann::json(std::to_string(network.nodes[node.parent].bus_number))}};
-      if (positions[n].known) {
-        entry["x"] = positions[n].x;
-        entry["y"] = positions[n].y;
-      }
+      entry["x"] = info[n].x;
+      entry["y"] = info[n].y;
       city["utility_nodes"].push_back(std::move(entry));
     }
   }

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "engine/frontdoor/twin_conversion.hpp"
+#include "engine/frontdoor/frontdoor_context.hpp"
+#include "scenarios/scenario_jobs.hpp"
 
 namespace citytwin {
 
@@ -22,7 +24,8 @@ bool is_example_name(const std::string& file) {
 }  // namespace
 
 scenario_outcome run_gateway_scenario(frontdoor_context& live, scenario s, const scenario_run_options& options) {
-  return run_scenario(std::move(s), options);
+  // Forked from the live twin now, like the gRPC RunScenario: the file's city, seed and demand are the twin's.
+  return run_scenario_on_twin(live.twin, std::move(s), options, live.catalog.grid ? &live.catalog.grid->grid() : nullptr);
 }
 
 scenario_runs::~scenario_runs() {

@@ -16,8 +16,7 @@ namespace citytwin {
 
 struct frontdoor_context;
 
-// The one place the gateway runs a scenario: today the bundled runner on the scenario's own city
-// (`live` unused). A fork-from-the-live-twin entry point replaces this call.
+// The one place the gateway runs a scenario: forked from the live twin now, as RunScenario does.
 scenario_outcome run_gateway_scenario(frontdoor_context& live, scenario s, const scenario_run_options& options);
 
 class scenario_runs {

@@ -66,7 +66,10 @@ class ManifestTest(unittest.TestCase):
         self.assertTrue(container["image"])
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
-            self.assertEqual(container[probe]["grpc"]["port"], ports["grpc"], probe + " must ask the gRPC health service")
+            command = container[probe]["exec"]["command"]
+            self.assertEqual((command[0], command[-1]), ("twinctl", "health"), probe + " must ask the gRPC health service")
+            self.assertIn(f"localhost:{ports['grpc']}", command, probe + " must ask the front door's port")
+            self.assertIn("--tls-ca", command, probe + " must speak TLS, as the front door does off loopback")
         self.assertIn("cpu", container["resources"]["requests"])
         self.assertIn("memory", container["resources"]["requests"])
         self.assertIn("memory", container["resources"]["limits"])

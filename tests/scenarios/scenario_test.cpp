@@ -25,6 +25,11 @@ nlohmann::json base_document() {
     ]})");
 }
 
+nlohmann::json load_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
 const city_graph& sioux_falls() {
   static const loaded_city city = load_city(source_dir + "/data/tntp/SiouxFalls");
   return city.graph;
@@ -233,4 +238,42 @@ TEST(ScenarioRun, SubstationOutageLeavesEnergyUnserved) {
 }
 
 }  // namespace
+TEST(ScenarioRun, EmergencyResponseIsNeverFasterUnderTheCordon) {
+  const auto out = run_scenario(load_scenario_file(examples + "siouxfalls_emergency_response.json"));
+  const auto& base = out.report["branches"][0]["kpi"]["emergency"];
+  const auto& cordon = out.report["branches"][1]["kpi"]["emergency"];
+  ASSERT_EQ(base["incidents"].size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(base["incidents"][i]["incident"].get<std::string>());
+    ASSERT_TRUE(base["incidents"][i]["dispatched"].get<bool>());
+    ASSERT_FALSE(base["incidents"][i]["response_time_s"].is_null());
+  }
+  const auto& fire = base["incidents"][0];
+  EXPECT_EQ(fire["incident"], "fire-16");
+  EXPECT_EQ(fire["station"], "fire station 1");  // node 10 is next to node 16
+  const auto& fire_cordoned = cordon["incidents"][0];
+  ASSERT_FALSE(fire_cordoned["response_time_s"].is_null());
+  EXPECT_GT(fire_cordoned["response_time_s"].get<double>(), fire["response_time_s"].get<double>());
+  EXPECT_EQ(fire_cordoned["route"].back(), "17-16");  // the one approach left open
+  EXPECT_GT(base["coverage_share"].get<double>(), 0);
+  EXPECT_LE(base["coverage_share"].get<double>(), 1);
+  // Emergency units are reported per incident, not counted as trips.
+  EXPECT_NE(render_scenario_table(out.report).find("response to fire-16"), std::string::npos);
+}
+
+TEST(ScenarioValidation, EmergencyErrorsNameTheirPath) {
+  auto doc = load_json(examples + "siouxfalls_emergency_response.json");
+  doc["emergency"]["incidents"][1]["node"] = 999;
+  EXPECT_EQ(error_path(doc), "emergency.incidents[1].node");
+  doc = load_json(examples + "siouxfalls_emergency_response.json");
+  doc["emergency"]["stations"][0]["units"] = 0;
+  EXPECT_EQ(error_path(doc), "emergency.stations[0].units");
+  doc = load_json(examples + "siouxfalls_emergency_response.json");
+  doc["emergency"]["incidents"][2]["id"] = "fire-16";
+  EXPECT_EQ(error_path(doc), "emergency.incidents[2].id");
+  doc = load_json(examples + "siouxfalls_emergency_response.json");
+  doc["emergency"]["ambulances"] = 3;
+  EXPECT_EQ(error_path(doc), "emergency.ambulances");
+}
+
 }  // namespace citytwin
