@@ -16,6 +16,7 @@ packages=(
   python3-grpcio python3-grpc-tools  # the Python client and its tests
   openssl                         # throwaway certificates in the TLS tests
   prometheus-cpp-dev              # /metrics (citytwin serve --metrics)
+  libcurl4-openssl-dev            # the metrics tests fetch /metrics over HTTP
   prometheus                      # its scrape test and promtool (deploy/prometheus rules)
   python3-yaml                    # the Kubernetes manifest checks
   libcpp-httplib-dev libssl-dev   # the HTTP gateway and dashboard (citytwin serve --http)

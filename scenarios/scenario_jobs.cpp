@@ -1,5 +1,7 @@
 #include "scenarios/scenario_jobs.hpp"
 
+#include <chrono>
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <stdexcept>
@@ -35,8 +37,9 @@ struct scenario_jobs::job {
   scenario_job_status status;  // under mutex; progress fields filled in on reading
 };
 
-scenario_jobs::scenario_jobs(live_twin& twin, const city_grid* grid, unsigned parallel, std::size_t max_jobs)
-    : twin_(twin), grid_(grid), parallel_(parallel), max_jobs_(std::max<std::size_t>(1, max_jobs)) {}
+scenario_jobs::scenario_jobs(live_twin& twin, const city_grid* grid, unsigned parallel, std::size_t max_jobs,
+                             scenario_metrics metrics)
+    : twin_(twin), grid_(grid), parallel_(parallel), max_jobs_(std::max<std::size_t>(1, max_jobs)), metrics_(metrics) {}
 
 scenario_jobs::~scenario_jobs() {
   {
@@ -74,6 +77,10 @@ void scenario_jobs::run(const std::shared_ptr<job>& j) {
     ++j->status.version;
     j->changed.notify_all();
   };
+  const auto started = std::chrono::steady_clock::now();
+  auto finished = [&](scenario_run_outcome outcome) {
+    metrics_.record_run(outcome, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
   try {
     if (j->cancel) throw simulation_cancelled();
     auto base = twin_.capture_state();
@@ -100,13 +107,16 @@ void scenario_jobs::run(const std::shared_ptr<job>& j) {
       st.state = scenario_job_state::succeeded;
       st.report_json = outcome.report.dump();
     });
+    finished(scenario_run_outcome::succeeded);
   } catch (const simulation_cancelled&) {
     update([](scenario_job_status& st) { st.state = scenario_job_state::cancelled; });
+    finished(scenario_run_outcome::cancelled);
   } catch (const std::exception& e) {
     update([&](scenario_job_status& st) {
       st.state = scenario_job_state::failed;
       st.error = e.what();
     });
+    finished(scenario_run_outcome::failed);
   }
 }
 

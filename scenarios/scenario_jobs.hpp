@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/live/live_twin.hpp"
+#include "engine/metrics/metric_handles.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace citytwin {
@@ -46,7 +47,9 @@ class scenario_jobs {
  public:
   // `parallel` bounds the branches of one job run at once (0: one per core); at most `max_jobs` jobs
   // are unfinished at a time. `grid` may be null (then scenarios needing utilities are refused).
-  scenario_jobs(live_twin& twin, const city_grid* grid, unsigned parallel, std::size_t max_jobs = 4);
+  // `metrics` counts finished runs by outcome and times them (inert by default).
+  scenario_jobs(live_twin& twin, const city_grid* grid, unsigned parallel, std::size_t max_jobs = 4,
+                scenario_metrics metrics = {});
   ~scenario_jobs();  // cancels every unfinished job and waits for it
   scenario_jobs(const scenario_jobs&) = delete;
   scenario_jobs& operator=(const scenario_jobs&) = delete;
@@ -70,6 +73,7 @@ class scenario_jobs {
   const city_grid* grid_;
   unsigned parallel_;
   std::size_t max_jobs_;
+  scenario_metrics metrics_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<job>> jobs_;
   std::vector<std::thread> threads_;

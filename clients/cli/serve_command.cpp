@@ -103,6 +103,7 @@ void run_serve(const serve_arguments& a) {
                             a.tokens.empty() ? access_control::open_access() : access_control::from_file(a.tokens));
   context.limits.lateness_window_ms = parse_duration(a.lateness);
   context.metrics = metrics.ingest();
+  context.scenario_runs = metrics.scenarios();
   live_sampler sampler(metrics.sampled(), twin, *store, power.get());
   metrics.on_collect([&sampler] { sampler.sample(); });
   // Declared after everything its scrapes read, so it stops first.

@@ -29,6 +29,7 @@ struct frontdoor_context {
   access_control access;
   ingest_limits limits;
   ingest_metrics metrics;  // inert unless serve was given --metrics
+  scenario_metrics scenario_runs;  // likewise
   std::size_t watch_max_views_behind = 8;  // a watcher further behind is dropped
 };
 

@@ -75,7 +75,7 @@ void fill(const live_twin& twin, const scenario_job_status& st, double speed, v1
 scenario_service::scenario_service(frontdoor_context& context)
     : context_(context),
       jobs_(context.twin, context.catalog.grid != nullptr ? &context.catalog.grid->grid() : nullptr,
-            context.twin.options().threads) {}
+            context.twin.options().threads, 4, context.scenario_runs) {}
 
 grpc::Status scenario_service::RunScenario(grpc::ServerContext* context, const v1::RunScenarioRequest* request,
                                            grpc::ServerWriter<v1::ScenarioProgress>* writer) {

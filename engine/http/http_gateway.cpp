@@ -1,5 +1,8 @@
 #include "engine/http/http_gateway.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <httplib.h>
 
 #include <stdexcept>
@@ -89,6 +92,10 @@ void http_gateway::start() {
     throw std::runtime_error("cannot listen for HTTP on " + options_.address + " (address in use?)");
   }
   listener_ = std::thread([this] { server_->listen_after_bind(); });
+  // A stop() before the listener runs is ignored by httplib, and then join() would wait forever.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void http_gateway::shutdown() {

@@ -424,6 +424,7 @@ function showReport(report) {
     });
   }
   result.replaceChildren(heading, table);
+  if (report.branches[0].kpi.emergency) result.appendChild(responseBars(report));
   if (app.city && report.city.name === app.city.name) {
     const pick = document.createElement('select');
     pick.id = 'change-branch';
@@ -432,6 +433,34 @@ function showReport(report) {
     pick.onchange = () => showChange(pick.value ? report.branches[Number(pick.value)] : null);
     result.appendChild(pick);
   }
+}
+
+// Emergency plans: per incident, one bar per branch, as long as its response time.
+function responseBars(report) {
+  const box = document.createElement('div');
+  box.id = 'response-bars';
+  const title = box.appendChild(document.createElement('h4'));
+  const coverage = report.branches.map(b => `${b.name} ${(100 * b.kpi.emergency.coverage_share).toFixed(1)} %`).join(', ');
+  title.textContent = `Response times (covered within ${report.branches[0].kpi.emergency.coverage_limit_s / 60} min: ${coverage})`;
+  let longest = 1;
+  for (const b of report.branches)
+    for (const i of b.kpi.emergency.incidents) if (i.response_time_s) longest = Math.max(longest, i.response_time_s);
+  report.branches[0].kpi.emergency.incidents.forEach((incident, k) => {
+    const group = box.appendChild(document.createElement('div'));
+    group.className = 'incident';
+    group.appendChild(document.createElement('span')).textContent = `${incident.incident} (${incident.kind})`;
+    for (const b of report.branches) {
+      const r = b.kpi.emergency.incidents[k];
+      const line = group.appendChild(document.createElement('div'));
+      line.className = 'bar-line';
+      const bar = line.appendChild(document.createElement('div'));
+      bar.className = 'bar';
+      bar.style.width = r.response_time_s ? `${(60 * r.response_time_s) / longest}%` : '0';
+      line.appendChild(document.createElement('span')).textContent =
+        r.response_time_s ? `${b.name}: ${Math.round(r.response_time_s)} s from ${r.station}` : `${b.name}: no unit arrived`;
+    }
+  });
+  return box;
 }
 
 // Segments whose flow a variant changed most, over the live map: blue gains flow, purple loses it.
