@@ -595,17 +595,20 @@ std::shared_ptr<const simulation_state> warm_up_twin(const city_graph& graph, co
   return warm.state;
 }
 
+loaded_city load_scenario_city(const scenario& s) {
+  try {
+    return load_city(s.city_path);
+  } catch (const std::exception& e) {
+    throw scenario_error(s.file, "city", std::string("cannot load the city: ") + e.what());
+  }
+}
+
 scenario_outcome run_scenario(scenario s, const scenario_run_options& run_options) {
   auto say = [&](const std::string& m) {
     if (run_options.on_progress) run_options.on_progress(m);
   };
   say("loading city " + s.city_path);
-  loaded_city city;
-  try {
-    city = load_city(s.city_path);
-  } catch (const std::exception& e) {
-    throw scenario_error(s.file, "city", std::string("cannot load the city: ") + e.what());
-  }
+  const loaded_city city = load_scenario_city(s);
   resolve_segments(s, city.graph);
   std::unique_ptr<city_grid> grid;
   if (s.utilities) {

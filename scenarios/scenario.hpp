@@ -16,6 +16,7 @@
 #include "engine/city/city_graph.hpp"
 #include "engine/clock/sim_time.hpp"
 #include "engine/emergency/emergency_dispatch.hpp"
+#include "engine/import/city_loader.hpp"
 #include "engine/power/grid_simulation.hpp"
 #include "engine/runtime/simulation.hpp"
 #include "engine/runtime/simulation_state.hpp"
@@ -108,6 +109,8 @@ scenario load_scenario_file(const std::string& path);
 void check_references(scenario& s, const city_graph& graph, const city_grid* grid);
 // The bundled example `name` (scenarios/examples/NAME.json), or "" when there is none.
 std::string find_scenario_example(const std::string& name);
+// The scenario's city; a city that cannot be loaded is a scenario_error on the `city` field.
+loaded_city load_scenario_city(const scenario& s);
 // Names every segment against the city (an unknown segment is a scenario_error naming its path).
 void resolve_segments(scenario& s, const city_graph& graph);
 

@@ -98,12 +98,7 @@ void run_scenario_file(const scenario_arguments& a) {
 
 void validate_scenario_file(const scenario_arguments& a) {
   scenario s = load_scenario_file(a.file);
-  loaded_city city;
-  try {
-    city = load_city(s.city_path);
-  } catch (const std::exception& e) {
-    throw scenario_error(s.file, "city", std::string("cannot load the city: ") + e.what());
-  }
+  const loaded_city city = load_scenario_city(s);
   resolve_segments(s, city.graph);
   std::size_t interventions = 0;
   for (const auto& v : s.variants) interventions += v.interventions.size();

@@ -164,10 +164,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
   auto system_config = make_cluster_config(options.threads);
   caf::actor_system system{system_config};
   simulation_context context(graph);
-  context.window_length = options.window_length;
-  context.model = options.model;
-  context.check_invariants = options.check_invariants;
-  context.seed = options.seed;
+  configure_context(context, options);
   context.shard_of = node_of;  // one shard per node
 
   std::vector<segment_id> owned;

@@ -49,6 +49,14 @@ void check_resumable(const city_graph& graph, const trip_plan& plan, const simul
 
 }  // namespace
 
+void configure_context(simulation_context& context, const simulation_options& options) {
+  context.window_length = options.window_length;
+  context.model = options.model;
+  context.check_invariants = options.check_invariants;
+  context.seed = options.resume_from ? options.resume_from->seed : options.seed;
+  context.fixed_routes = options.fixed_routes;
+}
+
 simulation_result run_simulation(const city_graph& graph, const trip_plan& plan, const simulation_options& options) {
   if (options.window_length <= 0) throw std::invalid_argument("window length must be positive");
   if (options.reroute_interval <= 0) throw std::invalid_argument("reroute interval must be positive");
@@ -61,12 +69,7 @@ simulation_result run_simulation(const city_graph& graph, const trip_plan& plan,
   auto config = make_config(options.threads);
   caf::actor_system system{config};
   simulation_context context(graph);
-  context.window_length = options.window_length;
-  context.model = options.model;
-  context.check_invariants = options.check_invariants;
-  context.seed = options.seed;
-  context.fixed_routes = options.fixed_routes;
-  if (options.resume_from) context.seed = options.resume_from->seed;
+  configure_context(context, options);
   const auto segment_count = graph.segments.size();
   const std::uint32_t shard_count = std::max<std::uint32_t>(1, options.threads);
   // Contiguous id blocks per shard; results do not depend on the split.

@@ -14,6 +14,7 @@
 #include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/metrics/metric_handles.hpp"
+#include "engine/runtime/simulation_context.hpp"
 #include "engine/runtime/simulation_state.hpp"
 #include "engine/runtime/traffic_messages.hpp"
 
@@ -115,6 +116,9 @@ struct simulation_result {
   double wall_seconds = 0;
   std::shared_ptr<simulation_state> state;  // with capture_state: the cut at end_time (rounded up to a window)
 };
+
+// Copies what the actors of one run read from the options (window, model, seed, routes) into its context.
+void configure_context(simulation_context& context, const simulation_options& options);
 
 // Throws simulation_cancelled when cancelled, std::runtime_error if an invariant breaks (a conservation bug is never reported as a result).
 simulation_result run_simulation(const city_graph& graph, const trip_plan& plan, const simulation_options& options);
