@@ -93,6 +93,11 @@ class road_segment {
   [[nodiscard]] std::optional<space_update> take_announcement(window_index window);
 
   [[nodiscard]] segment_snapshot snapshot(sim_time now) const;
+  // Starts the worst-queue record afresh at `now` (a fork reports the worst queue since its cut).
+  void restart_queue_record(sim_time now) {
+    max_queue_ = queued_at(now);
+    max_queue_at_ = now;
+  }
   [[nodiscard]] const road_segment_spec& spec() const { return spec_; }
   [[nodiscard]] std::int32_t vehicle_count() const {
     return static_cast<std::int32_t>(vehicles_.size() + priority_.size());

@@ -1,4 +1,5 @@
 #include "scenarios/scenario.hpp"
+#include "scenarios/scenario_peaks.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/demand/demand_surge.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/grid/city_grid.hpp"
 #include "engine/import/city_loader.hpp"
@@ -135,14 +137,16 @@ std::string describe(const scenario_intervention& i) {
     case intervention_kind::capacity: return fmt::format("capacity {} x{}", i.segment, i.value);
     case intervention_kind::demand_scale: return fmt::format("demand x{}", i.value);
     case intervention_kind::breaker: return fmt::format("breaker bus {} {}", i.bus, i.open ? "open" : "close");
+    case intervention_kind::surge:
+      return fmt::format("surge {} vehicles from node {} over {:g} min", i.vehicles, i.node_number, to_seconds(i.over) / 60);
   }
   return "?";
 }
 
 scenario_intervention parse_intervention(const checker& c, const json& v, const std::string& path) {
   c.expect_object(v, path);
-  static const std::vector<std::string> actions{"close", "reopen", "capacity", "demand_scale", "breaker"};
-  c.only_fields(v, path, {"at", "close", "reopen", "capacity", "demand_scale", "breaker", "note"});
+  static const std::vector<std::string> actions{"close", "reopen", "capacity", "demand_scale", "breaker", "surge"};
+  c.only_fields(v, path, {"at", "close", "reopen", "capacity", "demand_scale", "breaker", "surge", "note"});
   scenario_intervention i;
   i.path = path;
   i.at = c.duration(c.require(v, path, "at"), path + ".at");
@@ -171,6 +175,26 @@ scenario_intervention parse_intervention(const checker& c, const json& v, const 
   } else if (action == "demand_scale") {
     i.kind = intervention_kind::demand_scale;
     i.value = c.number(a, apath, 0, 100);
+  } else if (action == "surge") {
+    c.expect_object(a, apath);
+    c.only_fields(a, apath, {"node", "people", "occupancy", "vehicles", "over"});
+    i.kind = intervention_kind::surge;
+    i.node_number = c.integer(c.require(a, apath, "node"), apath + ".node", INT64_MIN, INT64_MAX);
+    const json* people = c.find(a, "people");
+    const json* vehicles = c.find(a, "vehicles");
+    if ((people != nullptr) == (vehicles != nullptr)) c.fail(apath, "give either people (with occupancy) or vehicles");
+    if (vehicles) {
+      if (c.find(a, "occupancy")) c.fail(apath + ".occupancy", "only with people");
+      i.vehicles = static_cast<std::uint32_t>(c.integer(*vehicles, apath + ".vehicles", 1, 1'000'000));
+    } else {
+      const double count = static_cast<double>(c.integer(*people, apath + ".people", 1, 10'000'000));
+      const json* occupancy = c.find(a, "occupancy");
+      const double per_vehicle = occupancy ? c.number(*occupancy, apath + ".occupancy", 1, 100) : 1.0;
+      i.vehicles = static_cast<std::uint32_t>(std::max(1.0, std::round(count / per_vehicle)));
+      if (i.vehicles > 1'000'000) c.fail(apath + ".people", "more than 1,000,000 vehicles");
+    }
+    i.over = c.duration(c.require(a, apath, "over"), apath + ".over");
+    if (i.over <= 0) c.fail(apath + ".over", "must be longer than 0s");
   } else {
     c.expect_object(a, apath);
     c.only_fields(a, apath, {"bus", "open"});
@@ -282,6 +306,18 @@ trip_plan fork_departures(const city_graph& graph, const simulation_state& base,
         out.trips.push_back(t);
       }
   }
+  bool surged = false;
+  for (const auto& i : interventions) {  // in file order, each above every id before it
+    if (i.kind != intervention_kind::surge) continue;
+    for (const trip& t : surge_trips(graph, {i.node, i.vehicles, base.time + i.at, i.over}, base.seed, next_id))
+      if (t.departure < until) out.trips.push_back(t);
+    next_id += i.vehicles;
+    surged = true;
+  }
+  if (surged)
+    std::sort(out.trips.begin(), out.trips.end(), [](const trip& a, const trip& b) {
+      return a.departure != b.departure ? a.departure < b.departure : a.vehicle_id < b.vehicle_id;
+    });
   return out;
 }
 
@@ -431,10 +467,21 @@ ojson branch_kpis(const city_graph& g, const scenario& s, const branch_outcome& 
   return k;
 }
 
+// [segment id, vehicles out of it minus the baseline's] for every segment whose flow changed.
+ojson flow_changes(const simulation_result& baseline, const simulation_result& variant) {
+  auto changes = ojson::array();
+  for (std::size_t i = 0; i < variant.segments.size(); ++i)
+    if (const std::int64_t d = variant.segments[i].outflow - baseline.segments[i].outflow; d != 0)
+      changes.push_back(ojson::array({variant.segments[i].segment, d}));
+  return changes;
+}
+
 ojson intervention_json(const scenario_intervention& i) {
   ojson j;
   j["at_s"] = to_seconds(i.at);
   j["action"] = describe(i);
+  if (i.resolved != no_segment) j["segment_id"] = i.resolved;
+  if (i.kind == intervention_kind::close) j["closes"] = true;
   return j;
 }
 
@@ -470,7 +517,7 @@ scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
   c.expect_object(doc, "");
   c.only_fields(doc, "", {"schema_version", "name", "description", "city", "seed", "start", "horizon", "clear", "clear_limit",
                           "demand_scale", "threads", "utilities", "grid_start", "grid_step", "kpis", "variants",
-                          "emergency"});
+                          "emergency", "peaks"});
   const json& version = c.require(doc, "", "schema_version");
   s.schema_version = static_cast<int>(c.integer(version, "schema_version", 0, INT32_MAX));
   if (s.schema_version != scenario_schema_version)
@@ -489,6 +536,7 @@ scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
   if (const json* v = c.find(doc, "demand_scale")) s.demand_scale = c.number(*v, "demand_scale", 0, 100);
   if (const json* v = c.find(doc, "threads")) s.threads = static_cast<std::uint32_t>(c.integer(*v, "threads", 1, 256));
   if (const json* v = c.find(doc, "utilities")) s.utilities = c.boolean(*v, "utilities");
+  if (const json* v = c.find(doc, "peaks")) s.peaks = static_cast<std::uint32_t>(c.integer(*v, "peaks", 1, 31));
   if (const json* v = c.find(doc, "grid_start")) s.grid_start = c.duration(*v, "grid_start");
   if (const json* v = c.find(doc, "grid_step")) {
     s.grid_step = c.duration(*v, "grid_step");
@@ -564,6 +612,16 @@ void resolve_segments(scenario& s, const city_graph& graph) {
   }
   for (auto& v : s.variants)
     for (auto& i : v.interventions) {
+      if (i.kind == intervention_kind::surge) {
+        const auto found = std::find_if(graph.nodes.begin(), graph.nodes.end(),
+                                        [&](const road_node& n) { return n.external_id == i.node_number; });
+        if (found == graph.nodes.end())
+          throw scenario_error(s.file, i.path + ".surge.node", fmt::format("unknown node {} in {}", i.node_number, graph.name), true);
+        i.node = static_cast<node_index>(found - graph.nodes.begin());
+        if (graph.out_degree(i.node) == 0)
+          throw scenario_error(s.file, i.path + ".surge.node", fmt::format("node {} has no road leaving it", i.node_number), true);
+        continue;
+      }
       if (i.kind != intervention_kind::close && i.kind != intervention_kind::reopen && i.kind != intervention_kind::capacity)
         continue;
       const std::string p = i.path + (i.kind == intervention_kind::close    ? ".close"
@@ -603,6 +661,42 @@ loaded_city load_scenario_city(const scenario& s) {
   }
 }
 
+namespace {
+
+// One report for a run over several peaks: each branch's KPIs over all peaks (merge_peaks), and each
+// peak's own branches under `peaks`.
+scenario_outcome combine_peaks(const city_graph& graph, const scenario& s, std::vector<scenario_outcome> peaks) {
+  scenario_outcome out;
+  out.report = peaks.front().report;
+  out.report["scenario"]["seed"] = s.seed;
+  out.report["scenario"]["peaks"] = s.peaks;
+  auto per_peak = ojson::array();
+  for (std::size_t p = 0; p < peaks.size(); ++p)
+    per_peak.push_back({{"peak", p + 1}, {"seed", s.seed + p}, {"fork", peaks[p].report["fork"]},
+                        {"branches", peaks[p].report["branches"]}});
+  const std::size_t branch_count = peaks.front().branches.size();
+  std::vector<branch_outcome> weeks;
+  for (std::size_t k = 0; k < branch_count; ++k) {
+    std::vector<const branch_outcome*> days;
+    for (const auto& p : peaks) days.push_back(&p.branches[k]);
+    weeks.push_back(merge_peaks(days));
+  }
+  auto& branches = out.report["branches"];
+  for (std::size_t k = 0; k < branch_count; ++k) {
+    auto& b = branches[k];
+    b.erase("flow_change");
+    b["kpi"] = branch_kpis(graph, s, weeks[k], k == 0 ? nullptr : &weeks[0]);
+    b["kpi_digest"] = kpi_digest(b);
+    if (k > 0) b["flow_change"] = flow_changes(weeks[0].traffic, weeks[k].traffic);
+  }
+  out.report["peaks"] = std::move(per_peak);
+  for (const auto& p : peaks) out.wall_seconds += p.wall_seconds;
+  out.branches = std::move(peaks.front().branches);
+  return out;
+}
+
+}  // namespace
+
 scenario_outcome run_scenario(scenario s, const scenario_run_options& run_options) {
   auto say = [&](const std::string& m) {
     if (run_options.on_progress) run_options.on_progress(m);
@@ -616,13 +710,22 @@ scenario_outcome run_scenario(scenario s, const scenario_run_options& run_option
     std::string osm = city.geographic ? city.source : std::string();
     grid = std::make_unique<city_grid>(build_city_grid(city, osm, s.seed));
   }
-  say(s.start > 0 ? "warming the twin up to " + format_clock(s.start) : "taking the twin's initial state");
-  const auto started = std::chrono::steady_clock::now();
-  auto base = warm_up_twin(city.graph, s);
-  say(fmt::format("forking at {} with {} vehicles on the network ({:.2f} s)", format_clock(base->time),
-                  base->vehicles_on_network(),
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
-  return run_scenario_from(city.graph, std::move(base), std::move(s), run_options, grid.get());
+  std::vector<scenario_outcome> peaks;
+  for (std::uint32_t k = 0; k < s.peaks; ++k) {
+    scenario day = s;
+    day.peaks = 1;
+    day.seed = s.seed + k;
+    if (s.peaks > 1) say(fmt::format("peak {} of {} (seed {})", k + 1, s.peaks, day.seed));
+    say(s.start > 0 ? "warming the twin up to " + format_clock(s.start) : "taking the twin's initial state");
+    const auto started = std::chrono::steady_clock::now();
+    auto base = warm_up_twin(city.graph, day);
+    say(fmt::format("forking at {} with {} vehicles on the network ({:.2f} s)", format_clock(base->time),
+                    base->vehicles_on_network(),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+    peaks.push_back(run_scenario_from(city.graph, std::move(base), std::move(day), run_options, grid.get()));
+  }
+  if (s.peaks == 1) return std::move(peaks.front());
+  return combine_peaks(city.graph, s, std::move(peaks));
 }
 
 void check_references(scenario& s, const city_graph& graph, const city_grid* grid) {
@@ -648,8 +751,18 @@ scenario_outcome run_scenario_from(const city_graph& graph, std::shared_ptr<cons
     if (run_options.on_progress) run_options.on_progress(m);
   };
   if (!base) throw std::invalid_argument("run_scenario_from needs a state to fork from");
+  if (s.peaks > 1)
+    throw scenario_error(s.file, "peaks",
+                         "several peaks run only alone (citytwin scenario run without --server): each peak is a fresh day "
+                         "of the scenario's own city, not a fork of this twin");
   check_references(s, graph, grid);
   const sim_time fork = base->time;
+  {
+    // Worst queues count from the cut, like every other branch figure.
+    auto restarted = std::make_shared<simulation_state>(*base);
+    for (auto& sn : restarted->segments) sn.model.restart_queue_record(fork);
+    base = std::move(restarted);
+  }
 
   std::vector<branch_task> tasks;
   static const std::vector<scenario_intervention> none;
@@ -798,6 +911,7 @@ scenario_outcome run_scenario_from(const city_graph& graph, std::shared_ptr<cons
     b["interventions"] = iv;
     b["kpi"] = branch_kpis(graph, s, outcomes[k], k == 0 ? nullptr : &outcomes[0]);
     b["kpi_digest"] = kpi_digest(b);
+    if (k > 0) b["flow_change"] = flow_changes(outcomes[0].traffic, outcomes[k].traffic);
     branches.push_back(b);
   }
   report["branches"] = branches;
@@ -814,6 +928,10 @@ std::string render_scenario_table(const nlohmann::ordered_json& report) {
   const auto& branches = report.at("branches");
   out += fmt::format("Scenario: {} ({}, {} segments)\n", report["scenario"]["name"].get<std::string>(),
                      report["city"]["name"].get<std::string>(), report["city"]["segments"].get<std::size_t>());
+  if (report["scenario"].contains("peaks"))
+    out += fmt::format("  over {} peaks (seeds {} to {}): every figure below covers all of them; per peak in the report\n",
+                       report["scenario"]["peaks"].get<std::uint32_t>(), report["scenario"]["seed"].get<std::uint64_t>(),
+                       report["scenario"]["seed"].get<std::uint64_t>() + report["scenario"]["peaks"].get<std::uint64_t>() - 1);
   auto cell = [](std::string s) {
     if (s.size() > 20) s = s.substr(0, 19) + "~";
     return fmt::format(" {:>20}", s);

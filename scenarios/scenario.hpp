@@ -42,7 +42,7 @@ class scenario_error : public std::runtime_error {
   bool unknown_reference_ = false;
 };
 
-enum class intervention_kind { close, reopen, capacity, demand_scale, breaker };
+enum class intervention_kind { close, reopen, capacity, demand_scale, breaker, surge };
 
 struct scenario_intervention {
   std::string path;          // e.g. variants[1].interventions[0], for errors
@@ -53,6 +53,10 @@ struct scenario_intervention {
   double value = 1;          // capacity factor or demand scale
   std::int64_t bus = 0;      // breaker
   bool open = true;          // breaker: open (true) or close (false)
+  std::int64_t node_number = 0;  // surge: where the crowd leaves from (the city's own node number)
+  node_index node = 0;           // surge: resolved
+  std::uint32_t vehicles = 0;    // surge
+  sim_time over = 0;             // surge: departures spread over this long
 };
 
 struct scenario_variant {
@@ -92,6 +96,7 @@ struct scenario {
   sim_time grid_start = 7 * ms_per_hour;   // clock time at t = 0, for building load profiles
   sim_time grid_step = 5 * 60 * ms_per_second;
   bool utilities = false;            // run the grid for every branch (implied by any breaker intervention)
+  std::uint32_t peaks = 1;           // run alone: the branches run on this many peaks (days), seeds seed, seed+1, ...
   std::vector<std::string> kpis;     // what to report; all when empty
   std::vector<scenario_variant> variants;
   scenario_emergency emergency;
@@ -160,7 +165,8 @@ scenario_outcome run_scenario_from(const city_graph& graph, std::shared_ptr<cons
 std::shared_ptr<const simulation_state> warm_up_twin(const city_graph& graph, const scenario& s);
 
 // Standalone: loads the scenario's city (and grid), warms its twin up to s.start and runs every branch
-// from that cut.
+// from that cut; with s.peaks > 1, once per peak (seed, seed + 1, ...), reported per peak and combined
+// (scenario_peaks.hpp); the outcome's `branches` are then the first peak's.
 scenario_outcome run_scenario(scenario s, const scenario_run_options& options = {});
 
 // The side-by-side table for people.

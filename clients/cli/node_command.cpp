@@ -16,6 +16,8 @@
 #include "engine/cluster/partition.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/import/city_loader.hpp"
+#include "engine/metrics/metrics_endpoint.hpp"
+#include "engine/metrics/metrics_registry.hpp"
 #include "engine/report/kpi_report.hpp"
 
 namespace citytwin {
@@ -26,6 +28,7 @@ struct node_arguments {
   std::string cluster_path;
   std::optional<std::uint32_t> id;
   std::string report_path;
+  std::string metrics_address;  // empty: no /metrics endpoint
   bool quiet = false;
 };
 
@@ -50,6 +53,10 @@ void run_node(const node_arguments& a) {
   auto city = load_city(config.city);
   const auto& graph = city.graph;
   simulation_options options = config.scenario;
+  metrics_registry metrics;
+  options.metrics = metrics.runtime();
+  auto metrics_http = a.metrics_address.empty() ? nullptr : std::make_unique<metrics_endpoint>(a.metrics_address, metrics);
+  if (metrics_http && verbose) fmt::print(stderr, "node {}: metrics on port {}\n", id, metrics_http->port());
   auto plan = generate_trips(graph, {options.seed, options.demand_scale, options.duration, options.synthetic_trips_per_hour});
   const auto node_count = static_cast<std::uint32_t>(config.nodes.size());
   auto partition = partition_segments(graph, node_count, config.partition_seed);
@@ -96,6 +103,9 @@ void add_node_command(CLI::App& app) {
       ->required();
   cmd->add_option("--id", args->id, "This node's id in the config (default: the ordinal at the end of the hostname, as in a StatefulSet)");
   cmd->add_option("--report", args->report_path, "Node 0: write the JSON report here (as `simulate --report`)");
+  cmd->add_option("--metrics", args->metrics_address,
+                  "Serve Prometheus metrics on http://HOST:PORT/metrics while the node runs (port 0 picks a free one)")
+      ->check(metrics_address_error);
   cmd->add_flag("--quiet", args->quiet, "No progress output");
   cmd->callback([args] { run_reporting_errors([&] { run_node(*args); }); });
 }

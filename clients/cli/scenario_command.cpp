@@ -14,6 +14,7 @@
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "clients/cli/commands.hpp"
 #include "engine/import/city_loader.hpp"
+#include "scenarios/flow_change_map.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace citytwin {
@@ -23,6 +24,7 @@ namespace {
 struct scenario_arguments {
   std::string file;
   std::string report_path;
+  std::string map_path;  // SVG of the flow change per variant
   unsigned parallel = 0;
   bool quiet = false;
   std::string server;  // HOST:PORT of `citytwin serve`; empty: run the scenario's city here
@@ -37,6 +39,22 @@ void write_report(const scenario_arguments& a, const nlohmann::ordered_json& rep
   out << report.dump(2) << '\n';
   if (!out) throw std::runtime_error("cannot write the report to " + a.report_path);
   if (!a.quiet) fmt::print(stderr, "report written to {}\n", a.report_path);
+}
+
+// The map is drawn from the scenario's city; against a server that city must be the live twin's.
+void write_map(const scenario_arguments& a, const nlohmann::ordered_json& report) {
+  if (a.map_path.empty()) return;
+  const loaded_city city = load_scenario_city(load_scenario_file(a.file));
+  std::string svg;
+  try {
+    svg = render_flow_change_svg(city.graph, report);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error("cannot draw --map from " + a.file + "'s city " + city.graph.name + ": " + e.what());
+  }
+  std::ofstream out(a.map_path);
+  out << svg;
+  if (!out) throw std::runtime_error("cannot write the map to " + a.map_path);
+  if (!a.quiet) fmt::print(stderr, "map written to {}\n", a.map_path);
 }
 
 // RunScenario against a server: its live twin is forked; progress and the report stream back. Interrupting
@@ -82,6 +100,7 @@ void run_scenario_on_server(const scenario_arguments& a) {
   const auto report = nlohmann::ordered_json::parse(last.report_json());
   std::cout << render_scenario_table(report);
   write_report(a, report);
+  write_map(a, report);
 }
 
 void run_scenario_file(const scenario_arguments& a) {
@@ -94,6 +113,7 @@ void run_scenario_file(const scenario_arguments& a) {
   std::cout << render_scenario_table(outcome.report);
   fmt::print("  wall time {:.2f} s\n", outcome.wall_seconds);
   write_report(a, outcome.report);
+  write_map(a, outcome.report);
 }
 
 void validate_scenario_file(const scenario_arguments& a) {
@@ -115,6 +135,7 @@ void add_scenario_command(CLI::App& app) {
   auto* run = cmd->add_subcommand("run", "Run the baseline and every variant in parallel; print a side-by-side table");
   run->add_option("file", args->file, "Scenario JSON file")->required();
   run->add_option("--report", args->report_path, "Write the JSON report here (bit-identical for the same scenario)");
+  run->add_option("--map", args->map_path, "Write an SVG map of each variant's change in flow against the baseline");
   run->add_option("--parallel", args->parallel, "Branches run at once (0 = one per core; the server uses its --threads)")->capture_default_str();
   run->add_flag("--quiet", args->quiet, "No progress output");
   run->add_option("--server", args->server,

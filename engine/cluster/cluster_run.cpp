@@ -183,7 +183,8 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
   auto left = std::make_shared<std::promise<std::string>>();
   auto left_future = left->get_future();
   auto gateway = system.spawn(node_gateway, node_gateway_config{node, fingerprint, &context, shard, owned, outbox,
-                                                                [left](const std::string& failure) { left->set_value(failure); }});
+                                                                [left](const std::string& failure) { left->set_value(failure); },
+                                                                options.metrics});
   auto teardown = [&] {
     for (segment_id s : owned) caf::anon_send_exit(context.segment_actors[s], caf::exit_reason::user_shutdown);
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);

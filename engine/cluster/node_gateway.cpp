@@ -36,7 +36,9 @@ void flush_and_report(node_gateway_type* self, shard_report& report) {
   for (std::uint32_t node = 0; node < batches.size(); ++node) {
     auto& batch = batches[node];
     if (batch.handoffs.empty() && batch.updates.empty()) continue;
-    st.cross_node_messages += static_cast<std::int64_t>(batch.handoffs.size() + batch.updates.size());
+    const auto messages = static_cast<std::int64_t>(batch.handoffs.size() + batch.updates.size());
+    st.cross_node_messages += messages;
+    st.config.metrics.count_cross_node_sent(messages);
     ++st.cross_node_batches;
     ++st.unacknowledged;
     self->request(st.peers[node], caf::infinite, std::move(batch))
@@ -98,6 +100,7 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
       [self](cross_node_batch& batch) {
         auto& st = self->state;
         auto& segments = st.config.context->segment_actors;
+        st.config.metrics.count_cross_node_received(static_cast<std::int64_t>(batch.handoffs.size() + batch.updates.size()));
         // Enqueued before the acknowledgement, so they are in the segments' mailboxes before the
         // sender's window is reported done and any next window opens.
         for (auto& h : batch.handoffs) self->send(segments[h.to], std::move(h.handoff));

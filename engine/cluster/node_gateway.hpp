@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/cluster/cross_node_outbox.hpp"
+#include "engine/metrics/metric_handles.hpp"
 #include "engine/runtime/simulation_context.hpp"
 
 namespace citytwin {
@@ -24,6 +25,7 @@ struct node_gateway_config {
   std::vector<segment_id> owned;
   std::shared_ptr<cross_node_outbox> outbox;
   std::function<void(const std::string& failure)> on_leave;  // "" after a clean shutdown
+  runtime_metrics metrics;  // cross-node messages sent and received (inert by default)
 };
 
 struct node_gateway_state {

@@ -77,6 +77,14 @@ void runtime_metrics::add_actors(actor_kind kind, std::int64_t change) const {
   if (auto* gauge = actors_[index(kind)]) gauge->Increment(static_cast<double>(change));
 }
 
+void runtime_metrics::count_cross_node_sent(std::int64_t messages) const {
+  add(cross_node_sent_, static_cast<double>(messages));
+}
+
+void runtime_metrics::count_cross_node_received(std::int64_t messages) const {
+  add(cross_node_received_, static_cast<double>(messages));
+}
+
 void scenario_metrics::record_run(scenario_run_outcome outcome, double wall_seconds) const {
   add(runs_[index(outcome)], 1);
   observe(duration_, wall_seconds);

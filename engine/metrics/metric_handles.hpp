@@ -55,10 +55,15 @@ class runtime_metrics {
   void observe_barrier(double seconds) const;
   // Actors alive: added when spawned, subtracted when sent their exit, so concurrent runs add up.
   void add_actors(actor_kind kind, std::int64_t change) const;
+  // Segment messages (handoffs, space updates) this process sent to or took in from other processes.
+  void count_cross_node_sent(std::int64_t messages) const;
+  void count_cross_node_received(std::int64_t messages) const;
 
  private:
   friend class metrics_registry;
   prometheus::Histogram* barrier_ = nullptr;
+  prometheus::Counter* cross_node_sent_ = nullptr;
+  prometheus::Counter* cross_node_received_ = nullptr;
   std::array<prometheus::Gauge*, static_cast<std::size_t>(actor_kind::count)> actors_{};
 };
 

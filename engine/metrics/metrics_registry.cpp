@@ -103,11 +103,11 @@ metrics_registry::metrics_registry()
                                  .Add({{"mailbox", "live_twin_inbox"}});
   auto& cluster = prometheus::BuildCounter()
                       .Name("citytwin_cluster_messages_total")
-                      .Help("Messages exchanged with other CityTwin processes, by direction. Always 0: the engine "
-                            "runs in one process until the cluster exists")
+                      .Help("Segment messages (vehicle handoffs, space updates) exchanged with other CityTwin "
+                            "processes of a cluster run (`citytwin node`), by direction; batched per window")
                       .Register(r);
-  cluster.Add({{"direction", "sent"}});
-  cluster.Add({{"direction", "received"}});
+  runtime_.cross_node_sent_ = &cluster.Add({{"direction", "sent"}});
+  runtime_.cross_node_received_ = &cluster.Add({{"direction", "received"}});
 
   sampled_.lag_ = &prometheus::BuildGauge()
                        .Name("citytwin_live_lag_seconds")

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/import/city_loader.hpp"
+#include "scenarios/flow_change_map.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace citytwin {
@@ -123,6 +124,20 @@ TEST(ScenarioValidation, EachErrorNamesItsPath) {
        "variants[1].interventions[0].capacity.factor"},
       {"capacity field", [](auto& d) { d["variants"][1]["interventions"][0]["capacity"]["lanes"] = 1; },
        "variants[1].interventions[0].capacity.lanes"},
+      {"surge without node", [](auto& d) { d["variants"][0]["interventions"][0] = {{"at", "0s"}, {"surge", {{"vehicles", 10}, {"over", "5m"}}}}; },
+       "variants[0].interventions[0].surge.node"},
+      {"surge with people and vehicles", [](auto& d) {
+         d["variants"][0]["interventions"][0] = {{"at", "0s"}, {"surge", {{"node", 10}, {"vehicles", 10}, {"people", 25}, {"over", "5m"}}}};
+       }, "variants[0].interventions[0].surge"},
+      {"surge at an unknown node", [](auto& d) {
+         d["variants"][0]["interventions"][0] = {{"at", "0s"}, {"surge", {{"node", 99}, {"vehicles", 10}, {"over", "5m"}}}};
+       }, "variants[0].interventions[0].surge.node"},
+      {"surge over nothing", [](auto& d) {
+         d["variants"][0]["interventions"][0] = {{"at", "0s"}, {"surge", {{"node", 10}, {"vehicles", 10}, {"over", "0s"}}}};
+       }, "variants[0].interventions[0].surge.over"},
+      {"surge occupancy without people", [](auto& d) {
+         d["variants"][0]["interventions"][0] = {{"at", "0s"}, {"surge", {{"node", 10}, {"vehicles", 10}, {"occupancy", 2}, {"over", "5m"}}}};
+       }, "variants[0].interventions[0].surge.occupancy"},
       {"breaker without open", [](auto& d) { d["variants"][0]["interventions"][0] = {{"at", "0s"}, {"breaker", {{"bus", 30}}}}; },
        "variants[0].interventions[0].breaker.open"},
       {"breaker bus text", [](auto& d) {
@@ -235,6 +250,98 @@ TEST(ScenarioRun, SubstationOutageLeavesEnergyUnserved) {
   EXPECT_LT(kb["unserved_energy_kwh"].get<double>(), kv["unserved_energy_kwh"].get<double>());
   const std::string table = render_scenario_table(out.report);
   EXPECT_NE(table.find("unserved energy"), std::string::npos);
+}
+
+TEST(ScenarioRun, StadiumSurgeLeavesFromItsNodeAndKeepsTheOtherDepartures) {
+  const auto out = run_scenario(load_scenario_file(examples + "siouxfalls_stadium_exit.json"));
+  ASSERT_EQ(out.branches.size(), 3u);
+  const auto& base = out.branches[0].traffic;
+  const auto& surge = out.branches[1].traffic;
+  EXPECT_EQ(surge.planned_trips, base.planned_trips + 16000) << "40,000 people at 2.5 per car";
+  // The crowd drives out of node 10: the roads leaving it carry at least several thousand more vehicles.
+  const auto& g = sioux_falls();
+  node_index stadium = 0;
+  while (g.nodes[stadium].external_id != 10) ++stadium;
+  std::int64_t base_out = 0, surge_out = 0;
+  for (auto k = g.out_begin[stadium]; k < g.out_begin[stadium + 1]; ++k) {
+    base_out += base.segments[g.out_ids[k]].outflow;
+    surge_out += surge.segments[g.out_ids[k]].outflow;
+  }
+  EXPECT_GT(surge_out - base_out, 5000) << base_out << " -> " << surge_out;
+  const auto& kb = out.report["branches"][0]["kpi"];
+  const auto& kv = out.report["branches"][1]["kpi"];
+  EXPECT_GT(kv["total_delay_vehicle_hours"].get<double>(), 2 * kb["total_delay_vehicle_hours"].get<double>());
+  // The worst queue of the surge is on a road out of the stadium.
+  const auto worst = kv["worst_queues"][0]["id"].get<segment_id>();
+  EXPECT_EQ(g.segments[worst].from, stadium) << kv["worst_queues"].dump();
+}
+
+TEST(ScenarioRun, WorstQueuesCountFromTheCut) {
+  auto doc = nlohmann::json::parse(R"({
+    "schema_version": 1, "name": "late cut", "city": "data/tntp/SiouxFalls", "start": "25m", "horizon": "5m",
+    "demand_scale": 0.3, "kpis": ["worst_queues"], "variants": []})");
+  const auto out = run_scenario(parse_scenario(doc, "late.json", source_dir));
+  const auto& queues = out.report["branches"][0]["kpi"]["worst_queues"];
+  ASSERT_FALSE(queues.empty());
+  for (const auto& q : queues) EXPECT_GE(q["at_s"].get<double>(), 25 * 60) << q.dump();
+}
+
+TEST(ScenarioRun, SeveralPeaksAddUpAndOnlyRunAlone) {
+  auto doc = load_json(examples + "siouxfalls_roadworks.json");
+  doc["peaks"] = 2;
+  doc["horizon"] = "20m";
+  doc["variants"].erase(1);
+  const auto out = run_scenario(parse_scenario(doc, "week.json", source_dir));
+  const auto& report = out.report;
+  ASSERT_EQ(report["peaks"].size(), 2u);
+  EXPECT_EQ(report["peaks"][1]["seed"].get<int>(), 2);
+  for (std::size_t b = 0; b < 2; ++b) {
+    const auto& week = report["branches"][b]["kpi"];
+    const auto& day1 = report["peaks"][0]["branches"][b]["kpi"];
+    const auto& day2 = report["peaks"][1]["branches"][b]["kpi"];
+    EXPECT_NE(day1["trips_completed"], day2["trips_completed"]) << "each peak is a different day";
+    EXPECT_EQ(week["trips_completed"].get<std::int64_t>(),
+              day1["trips_completed"].get<std::int64_t>() + day2["trips_completed"].get<std::int64_t>());
+    EXPECT_NEAR(week["vehicle_hours_travelled"].get<double>(),
+                day1["vehicle_hours_travelled"].get<double>() + day2["vehicle_hours_travelled"].get<double>(), 1e-6);
+    const double lo = std::min(day1["mean_trip_time_s"].get<double>(), day2["mean_trip_time_s"].get<double>());
+    const double hi = std::max(day1["mean_trip_time_s"].get<double>(), day2["mean_trip_time_s"].get<double>());
+    EXPECT_GE(week["mean_trip_time_s"].get<double>(), lo);
+    EXPECT_LE(week["mean_trip_time_s"].get<double>(), hi);
+  }
+  EXPECT_NE(render_scenario_table(report).find("over 2 peaks"), std::string::npos);
+
+  // A live twin is one day: forking it for several peaks is refused, naming the field.
+  scenario s = parse_scenario(doc, "week.json", source_dir);
+  auto cut = warm_up_twin(sioux_falls(), s);
+  try {
+    run_scenario_from(sioux_falls(), cut, s);
+    FAIL() << "several peaks from one cut must be refused";
+  } catch (const scenario_error& e) {
+    EXPECT_EQ(e.path(), "peaks");
+  }
+}
+
+TEST(FlowChangeMap, DrawsEveryVariantWithGainsLossesAndClosures) {
+  const auto out = run_scenario(load_scenario_file(examples + "siouxfalls_bridge_closure.json"));
+  const std::string svg = render_flow_change_svg(sioux_falls(), out.report);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = svg.find(what); at != std::string::npos; at = svg.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<line "), 2 * sioux_falls().segments.size()) << "one panel per variant, every segment in each";
+  EXPECT_EQ(count("<g transform="), 2u);
+  EXPECT_GE(count("stroke-dasharray"), 4u) << "10-15 and 15-10 closed in both variants";
+  EXPECT_GT(count("stroke=\"#c0392b\""), 0u) << "some roads gain flow";
+  EXPECT_GT(count("stroke=\"#2471a3\""), 0u) << "some roads lose flow";
+  for (const auto& b : out.report["branches"])
+    if (b["name"] != "baseline") EXPECT_NE(svg.find(b["name"].get<std::string>()), std::string::npos);
+  city_graph other = sioux_falls();
+  other.segments.pop_back();
+  EXPECT_THROW(render_flow_change_svg(other, out.report), std::invalid_argument);
 }
 
 }  // namespace

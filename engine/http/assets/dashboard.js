@@ -463,13 +463,12 @@ function responseBars(report) {
   return box;
 }
 
-// Segments whose flow a variant changed most, over the live map: blue gains flow, purple loses it.
+// Every segment whose flow a variant changed, over the live map: blue gains flow, purple loses it.
+// The report's flow_change is [segment index, change], in the city's segment order.
 function showChange(branch) {
   app.change = [];
-  const byId = new Map(app.city.segments.map((s, i) => [s.id, i]));
-  for (const c of (branch && branch.kpi.changed_segments) || []) {
-    const index = byId.get(c.segment);
-    if (index !== undefined) app.change.push([index, c.flow_change]);
+  for (const [index, change] of (branch && branch.flow_change) || []) {
+    if (index < app.city.segments.length) app.change.push([index, change]);
   }
   layoutChange();
 }
