@@ -83,7 +83,8 @@ void audit_trail::record(v1::AuditRecord record, const grpc::Status& outcome) {
 void audit_trail::record_read(const audit_call& call, const std::string& target, std::uint64_t items,
                               const grpc::Status& outcome) {
   if (!reads_audited()) return;
-  auto r = describe(call, outcome.ok() ? fmt::format("read {}: {} items", target, items) : "read " + target);
+  auto r = describe(call, outcome.ok() ? fmt::format("read {}: {} {}", target, items, items == 1 ? "item" : "items")
+                                       : "read " + target);
   r.mutable_read_access()->set_target(target);
   r.mutable_read_access()->set_items(items);
   record(std::move(r), outcome);
