@@ -34,6 +34,8 @@ struct serve_arguments {
   double demand_scale = 1;
   std::string lateness = "15m";
   std::string retention = "7d";
+  std::string audit_retention = "90d";
+  bool audit_reads = false;
   std::string snapshot_every = "1m";
   std::string run_for;  // empty: until a signal
   std::string port_file;
@@ -71,6 +73,7 @@ void run_serve(const serve_arguments& a) {
   storage.directory = a.data_dir;
   storage.sync_writes = !a.no_sync;
   storage.retention_ms = parse_days_or_duration(a.retention);
+  storage.audit_retention_ms = parse_days_or_duration(a.audit_retention);
   auto store = twin_store::open(storage);
 
   metrics_registry metrics;
@@ -102,6 +105,7 @@ void run_serve(const serve_arguments& a) {
   frontdoor_context context(twin, *store, inputs, std::move(catalog),
                             a.tokens.empty() ? access_control::open_access() : access_control::from_file(a.tokens));
   context.limits.lateness_window_ms = parse_duration(a.lateness);
+  context.audit.set_reads_audited(a.audit_reads);
   context.metrics = metrics.ingest();
   context.scenario_runs = metrics.scenarios();
   live_sampler sampler(metrics.sampled(), twin, *store, power.get());
@@ -164,6 +168,7 @@ void run_serve(const serve_arguments& a) {
     if (now - last_snapshot >= std::chrono::milliseconds(snapshot_every)) {
       take_snapshot(context);
       store->purge_expired(twin.to_epoch_ms(twin.now()));
+      store->purge_expired_audit(wall_clock_epoch_ms());  // audit records are stamped with the wall clock
       last_snapshot = now;
     }
     if (run_for > 0 && now - started >= std::chrono::milliseconds(run_for)) break;
@@ -195,6 +200,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--demand-scale", args->demand_scale, "Multiply the trip table")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--lateness", args->lateness, "Readings older than this are rejected")->capture_default_str();
   cmd->add_option("--retention", args->retention, "Readings older than this are deleted (e.g. 7d, 12h)")->capture_default_str();
+  cmd->add_option("--audit-retention", args->audit_retention,
+                  "Audit records (who changed what) older than this are deleted (e.g. 90d, 12h)")->capture_default_str();
+  cmd->add_flag("--audit-reads", args->audit_reads,
+                "Also record reads of twin data (GetTwin, QueryTwins, GetHistory, WatchTwins, ReadAudit) in the audit trail");
   cmd->add_option("--snapshot-every", args->snapshot_every, "How often the twin's inputs are snapshotted")->capture_default_str();
   cmd->add_option("--run-for", args->run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once serving");

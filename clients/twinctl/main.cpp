@@ -8,7 +8,9 @@
 #include <grpcpp/grpcpp.h>
 #include <sstream>
 
+#include "citytwin/v1/audit.grpc.pb.h"
 #include "citytwin/v1/twin.grpc.pb.h"
+#include "clients/twinctl/audit_table.hpp"
 #include "clients/twinctl/detector_csv.hpp"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -251,6 +253,30 @@ int run_stats(const connection_options& c) {
   return EXIT_SUCCESS;
 }
 
+int run_audit(const connection_options& c, const audit_arguments& a) {
+  auto stub = v1::AuditService::NewStub(open_channel(c));
+  v1::ReadAuditRequest request;
+  request.set_from_time_ms(std::max<std::int64_t>(0, now_ms() - static_cast<std::int64_t>(a.since_s * 1000)));
+  request.set_caller(a.caller);
+  request.set_method(a.method);
+  request.set_page_size(1000);
+  std::vector<v1::AuditRecord> records;
+  do {
+    grpc::ClientContext context;
+    prepare(context, c);
+    v1::ReadAuditResponse response;
+    check(stub->ReadAudit(&context, request, &response), "audit");
+    for (const auto& record : response.records()) {
+      if (a.limit > 0 && records.size() >= a.limit) break;
+      records.push_back(record);
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty() && (a.limit == 0 || records.size() < a.limit));
+  print_audit(records, a.json);
+  fmt::print(stderr, "{} records\n", records.size());
+  return EXIT_SUCCESS;
+}
+
 }  // namespace
 
 }  // namespace citytwin
@@ -320,6 +346,15 @@ int main(int argc, char** argv) {
   ingest->add_option("--batch-size", ia.batch_size, "Readings per batch")->check(CLI::Range(1, 10000))->capture_default_str();
   ingest->add_option("--interval", ia.interval_s, "Seconds each count covers")->check(CLI::PositiveNumber)->capture_default_str();
   ingest->callback(guarded([&] { return run_ingest(c, ia); }));
+
+  audit_arguments aa;
+  auto* audit = app.add_subcommand("audit", "Who changed what, when, and how it ended (admin token)");
+  audit->add_option("--since", aa.since_s, "Seconds back from now")->check(CLI::PositiveNumber)->capture_default_str();
+  audit->add_option("--caller", aa.caller, "Only this caller identity");
+  audit->add_option("--method", aa.method, "Only methods containing this text (e.g. RunScenario, Ingest, /api/)");
+  audit->add_option("--limit", aa.limit, "Print at most this many records (0: all)")->capture_default_str();
+  audit->add_flag("--json", aa.json, "One JSON object per record instead of the table");
+  audit->callback(guarded([&] { return run_audit(c, aa); }));
 
   app.add_subcommand("stats", "Readings stored and the twin's clock")->callback(guarded([&] { return run_stats(c); }));
 

@@ -94,11 +94,11 @@ grpc::Status access_control::authorize_header(const std::string* authorization, 
     return {grpc::StatusCode::UNAUTHENTICATED, "the authorization metadata must be 'Bearer <token>'"};
   const auto found = by_token_.find(value.substr(prefix.size()));
   if (found == by_token_.end()) return {grpc::StatusCode::UNAUTHENTICATED, "unknown token"};
+  who = found->second;  // also when denied: the audit trail names who was refused
   if (!role_allows(found->second.granted, needed))
     return {grpc::StatusCode::PERMISSION_DENIED,
             fmt::format("{} has role {}; this call needs {}", found->second.identity,
                         role_name(found->second.granted), role_name(needed))};
-  who = found->second;
   return grpc::Status::OK;
 }
 

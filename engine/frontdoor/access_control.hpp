@@ -30,7 +30,8 @@ class access_control {
   // Throws std::invalid_argument naming the file and the entry at fault.
   static access_control from_file(const std::string& path);
 
-  // The caller, or UNAUTHENTICATED / PERMISSION_DENIED.
+  // The caller, or UNAUTHENTICATED / PERMISSION_DENIED. On PERMISSION_DENIED `who` still names the
+  // caller (for the audit trail); on UNAUTHENTICATED it is left as it was.
   grpc::Status authorize(const grpc::ServerContext& context, role needed, caller& who) const;
   // The same check from an 'authorization' header's value (nullptr: no header), for the HTTP gateway.
   grpc::Status authorize_header(const std::string* authorization, role needed, caller& who) const;

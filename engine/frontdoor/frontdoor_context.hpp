@@ -1,8 +1,9 @@
 #pragma once
 // What every service of the front door shares: the live twin and its inputs, the durable store, the catalog
-// that turns twin state into API messages, who may call what, and the ingest limits.
+// that turns twin state into API messages, who may call what (and the trail of who did), and the ingest limits.
 
 #include "engine/frontdoor/access_control.hpp"
+#include "engine/frontdoor/audit_trail.hpp"
 #include "engine/frontdoor/reading_validation.hpp"
 #include "engine/frontdoor/twin_conversion.hpp"
 #include "engine/live/live_twin.hpp"
@@ -27,6 +28,7 @@ struct frontdoor_context {
   std::shared_mutex snapshot_lock;
   twin_catalog catalog;
   access_control access;
+  audit_trail audit{store, twin};  // who changed what; reads too with serve --audit-reads
   ingest_limits limits;
   ingest_metrics metrics;  // inert unless serve was given --metrics
   scenario_metrics scenario_runs;  // likewise

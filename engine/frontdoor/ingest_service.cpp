@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fmt/format.h>
 
+#include "engine/frontdoor/ingest_audit.hpp"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/store/twin_store.hpp"
 
@@ -19,21 +20,26 @@ void reject_all(const v1::IngestBatch& batch, v1::IngestAck& ack, v1::RejectionC
   }
 }
 
+const std::string ingest_method = "/" + std::string(v1::IngestService::service_full_name()) + "/Ingest";
+
 }  // namespace
 
-v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch) {
+v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const audit_call& call) {
   v1::IngestAck ack;
   ack.set_sequence(batch.sequence());
-  if (batch.source().empty()) {
-    reject_all(batch, ack, v1::REJECTION_CODE_INVALID_ARGUMENT, "the batch has no source, so duplicates cannot be told apart");
+  // A batch refused as a whole is recorded with that refusal as its outcome.
+  auto refuse = [&](v1::RejectionCode code, grpc::StatusCode status, const std::string& reason) {
+    reject_all(batch, ack, code, reason);
+    context_.audit.record(ingest_batch_record(context_.audit, call, batch, ack), {status, reason});
     return ack;
-  }
-  if (static_cast<std::size_t>(batch.readings_size()) > context_.limits.max_readings_per_batch) {
-    reject_all(batch, ack, v1::REJECTION_CODE_OUT_OF_RANGE,
-               fmt::format("the batch has {} readings; at most {} are accepted per batch", batch.readings_size(),
-                           context_.limits.max_readings_per_batch));
-    return ack;
-  }
+  };
+  if (batch.source().empty())
+    return refuse(v1::REJECTION_CODE_INVALID_ARGUMENT, grpc::StatusCode::INVALID_ARGUMENT,
+                  "the batch has no source, so duplicates cannot be told apart");
+  if (static_cast<std::size_t>(batch.readings_size()) > context_.limits.max_readings_per_batch)
+    return refuse(v1::REJECTION_CODE_OUT_OF_RANGE, grpc::StatusCode::OUT_OF_RANGE,
+                  fmt::format("the batch has {} readings; at most {} are accepted per batch", batch.readings_size(),
+                              context_.limits.max_readings_per_batch));
   const std::int64_t now_ms = wall_clock_epoch_ms();
   std::vector<stored_reading> records;
   std::vector<std::pair<int, accepted_reading>> accepted;
@@ -52,12 +58,26 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch) {
                                      batch.readings(i).SerializeAsString()});
     accepted.emplace_back(i, std::move(ok));
   }
+  ack.set_accepted(static_cast<std::uint32_t>(accepted.size()));
+  // The batch's audit record goes in the same write as its readings: both are kept, or neither.
+  auto record = ingest_batch_record(context_.audit, call, batch, ack);
+  audit_trail::set_outcome(record, grpc::Status::OK);
+  const std::string record_bytes = record.SerializeAsString();
+  const audit_append audit{record.time_ms(), record_bytes};
   std::shared_lock lock(context_.snapshot_lock);
-  // Durable first: the ack below promises the readings survive a crash.
-  const auto written = context_.store.append_batch(batch.source(), batch.sequence(), records);
+  append_result written;
+  try {
+    // Durable first: the ack below promises the readings survive a crash.
+    written = context_.store.append_batch(batch.source(), batch.sequence(), records, &audit);
+  } catch (const std::exception& e) {
+    context_.audit.record(std::move(record), {grpc::StatusCode::UNAVAILABLE, std::string("not stored: ") + e.what()});
+    throw;
+  }
   if (written.duplicate) {
     ack.set_duplicate(true);
     ack.clear_rejected();
+    ack.set_accepted(0);
+    context_.audit.record(ingest_batch_record(context_.audit, call, batch, ack), grpc::Status::OK);
     return ack;
   }
   // The batch's readings hold consecutive log positions ending at written.log_position.
@@ -74,21 +94,25 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch) {
       send_to_simulation(target.segment, context_.inputs.get(target.segment), context_.twin,
                          reading.has_segment_event(), reading.has_traffic_detector());
   }
-  ack.set_accepted(static_cast<std::uint32_t>(accepted.size()));
   return ack;
 }
 
 grpc::Status ingest_service::Ingest(grpc::ServerContext* context,
                                     grpc::ServerReaderWriter<v1::IngestAck, v1::IngestBatch>* stream) {
   caller who;
-  if (auto s = context_.access.authorize(*context, role::feed, who); !s.ok()) return s;
+  const grpc::Status authorization = context_.access.authorize(*context, role::feed, who);
+  const audit_call call = grpc_audit_call(*context, authorization, who, ingest_method);
+  if (!authorization.ok()) {
+    context_.audit.record(context_.audit.describe(call, "ingest stream refused"), authorization);
+    return authorization;
+  }
   v1::IngestBatch batch;
   const ingest_metrics& metrics = context_.metrics;
   while (stream->Read(&batch)) {
     const auto arrived = std::chrono::steady_clock::now();
     v1::IngestAck ack;
     try {
-      ack = handle_batch(batch);
+      ack = handle_batch(batch, call);
     } catch (const std::exception& e) {
       metrics.count_not_stored(batch.readings_size());
       // Nothing of this batch was acknowledged; the sender retries it on a new stream.

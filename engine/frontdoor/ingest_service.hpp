@@ -15,9 +15,10 @@ class ingest_service final : public v1::IngestService::Service {
   grpc::Status Ingest(grpc::ServerContext* context,
                       grpc::ServerReaderWriter<v1::IngestAck, v1::IngestBatch>* stream) override;
 
-  // One batch, without the transport: what the stream does for each message. Throws when the
-  // store cannot write (then nothing was acknowledged or applied).
-  v1::IngestAck handle_batch(const v1::IngestBatch& batch);
+  // One batch, without the transport: what the stream does for each message. Leaves one audit
+  // record of the batch, made by `call` (written with the readings when the batch is stored). Throws
+  // when the store cannot write (then nothing was acknowledged or applied).
+  v1::IngestAck handle_batch(const v1::IngestBatch& batch, const audit_call& call);
 
  private:
   frontdoor_context& context_;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/frontdoor/scenario_audit.hpp"
 #include "engine/live/live_grid.hpp"
 
 namespace citytwin {
@@ -20,6 +21,10 @@ v1::ScenarioState to_proto(scenario_job_state s) {
     case scenario_job_state::cancelled: return v1::SCENARIO_STATE_CANCELLED;
   }
   return v1::SCENARIO_STATE_UNSPECIFIED;
+}
+
+std::string method_name(const char* rpc) {
+  return "/" + std::string(v1::ScenarioService::service_full_name()) + "/" + rpc;
 }
 
 grpc::Status invalid(const std::string& why) { return {grpc::StatusCode::INVALID_ARGUMENT, why}; }
@@ -80,14 +85,27 @@ scenario_service::scenario_service(frontdoor_context& context)
 grpc::Status scenario_service::RunScenario(grpc::ServerContext* context, const v1::RunScenarioRequest* request,
                                            grpc::ServerWriter<v1::ScenarioProgress>* writer) {
   caller who;
-  if (auto s = context_.access.authorize(*context, role::planner, who); !s.ok()) return s;
-  std::int64_t interval = request->progress_interval_ms();
+  const grpc::Status authorization = context_.access.authorize(*context, role::planner, who);
+  auto record = context_.audit.describe(grpc_audit_call(*context, authorization, who, method_name("RunScenario")), "");
+  auto& details = *record.mutable_scenario();
+  if (request->scenario_case() == v1::RunScenarioRequest::kExampleName) details.set_example_name(request->example_name());
+  const grpc::Status outcome = authorization.ok() ? run(*context, *request, *writer, who, details) : authorization;
+  record.set_summary(scenario_summary("run", details));
+  context_.audit.record(std::move(record), outcome);
+  return outcome;
+}
+
+grpc::Status scenario_service::run(grpc::ServerContext& context, const v1::RunScenarioRequest& request,
+                                   grpc::ServerWriter<v1::ScenarioProgress>& writer, const caller& who,
+                                   v1::ScenarioAudit& audit) {
+  std::int64_t interval = request.progress_interval_ms();
   if (interval == 0) interval = default_progress_interval_ms;
   if (interval < 100 || interval > 60'000)
     return invalid(fmt::format("progress_interval_ms: {} is out of range [100, 60000] (0 for the default)",
-                               request->progress_interval_ms()));
+                               request.progress_interval_ms()));
   scenario s;
-  if (auto status = read_scenario(*request, s); !status.ok()) return status;
+  if (auto status = read_scenario(request, s); !status.ok()) return status;
+  describe_scenario(s, audit);
   std::string id;
   try {
     id = jobs_.start(std::move(s), who.identity);
@@ -96,6 +114,7 @@ grpc::Status scenario_service::RunScenario(grpc::ServerContext* context, const v
   } catch (const std::length_error& e) {
     return {grpc::StatusCode::RESOURCE_EXHAUSTED, e.what()};
   }
+  audit.set_scenario_id(id);
   auto last_wall = std::chrono::steady_clock::now();
   scenario_job_status st = jobs_.status(id);
   sim_time last_reached = st.reached;
@@ -107,8 +126,9 @@ grpc::Status scenario_service::RunScenario(grpc::ServerContext* context, const v
     const double speed = started && wall_s > 0 ? to_seconds(st.reached - last_reached) / wall_s : 0.0;
     v1::ScenarioProgress message;
     fill(context_.twin, st, speed, message);
-    if (context->IsCancelled() || !writer->Write(message)) {
-      jobs_.cancel(id);  // the caller is gone: so is the run
+    audit.set_final_state(scenario_job_state_name(st.state));
+    if (context.IsCancelled() || !writer.Write(message)) {
+      audit.set_final_state(scenario_job_state_name(jobs_.cancel(id)));  // the caller is gone: so is the run
       return {grpc::StatusCode::CANCELLED, "the caller cancelled the scenario"};
     }
     if (is_terminal(st.state)) return grpc::Status::OK;
@@ -116,8 +136,8 @@ grpc::Status scenario_service::RunScenario(grpc::ServerContext* context, const v
     last_reached = st.state == scenario_job_state::queued ? 0 : st.reached;
     version = st.version;
     st = jobs_.wait(id, version, std::chrono::milliseconds(interval));
-    if (context->IsCancelled()) {
-      jobs_.cancel(id);
+    if (context.IsCancelled()) {
+      audit.set_final_state(scenario_job_state_name(jobs_.cancel(id)));
       return {grpc::StatusCode::CANCELLED, "the caller cancelled the scenario"};
     }
   }
@@ -126,14 +146,27 @@ grpc::Status scenario_service::RunScenario(grpc::ServerContext* context, const v
 grpc::Status scenario_service::CancelScenario(grpc::ServerContext* context, const v1::CancelScenarioRequest* request,
                                               v1::CancelScenarioResponse* response) {
   caller who;
-  if (auto s = context_.access.authorize(*context, role::planner, who); !s.ok()) return s;
-  if (request->scenario_id().empty()) return invalid("scenario_id: required");
+  const grpc::Status authorization = context_.access.authorize(*context, role::planner, who);
+  auto record = context_.audit.describe(grpc_audit_call(*context, authorization, who, method_name("CancelScenario")), "");
+  auto& details = *record.mutable_scenario();
+  details.set_scenario_id(request->scenario_id());
+  const grpc::Status outcome = authorization.ok() ? cancel(*request, *response, who, details) : authorization;
+  record.set_summary(scenario_summary("cancel", details));
+  context_.audit.record(std::move(record), outcome);
+  return outcome;
+}
+
+grpc::Status scenario_service::cancel(const v1::CancelScenarioRequest& request, v1::CancelScenarioResponse& response,
+                                      const caller& who, v1::ScenarioAudit& audit) {
+  if (request.scenario_id().empty()) return invalid("scenario_id: required");
   try {
-    const auto st = jobs_.status(request->scenario_id());
+    const auto st = jobs_.status(request.scenario_id());
     if (who.granted != role::admin && st.owner != who.identity)
       return {grpc::StatusCode::PERMISSION_DENIED,
               fmt::format("{} may not cancel a scenario started by {}", who.identity, st.owner)};
-    response->set_state(to_proto(jobs_.cancel(request->scenario_id())));
+    const auto state = jobs_.cancel(request.scenario_id());
+    audit.set_final_state(scenario_job_state_name(state));
+    response.set_state(to_proto(state));
     return grpc::Status::OK;
   } catch (const std::out_of_range& e) {
     return {grpc::StatusCode::NOT_FOUND, std::string("scenario_id: ") + e.what()};

@@ -1,6 +1,6 @@
 #pragma once
 // ScenarioService: RunScenario forks the live twin and streams the branches' progress and the final
-// report; CancelScenario stops a run. The runs themselves are scenario_jobs (scenarios/scenario_jobs.hpp).
+// report; CancelScenario stops a run. Each call leaves one audit record when it ends. The runs themselves are scenario_jobs (scenarios/scenario_jobs.hpp).
 
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "engine/frontdoor/frontdoor_context.hpp"
@@ -18,6 +18,12 @@ class scenario_service final : public v1::ScenarioService::Service {
                               v1::CancelScenarioResponse* response) override;
 
  private:
+  // RunScenario once the caller is authorized; fills what the audit record tells of the run.
+  grpc::Status run(grpc::ServerContext& context, const v1::RunScenarioRequest& request,
+                   grpc::ServerWriter<v1::ScenarioProgress>& writer, const caller& who, v1::ScenarioAudit& audit);
+  grpc::Status cancel(const v1::CancelScenarioRequest& request, v1::CancelScenarioResponse& response,
+                      const caller& who, v1::ScenarioAudit& audit);
+
   frontdoor_context& context_;
   scenario_jobs jobs_;
 };

@@ -17,38 +17,62 @@ constexpr int max_page_size = 1000;
 
 grpc::Status invalid(const std::string& why) { return {grpc::StatusCode::INVALID_ARGUMENT, why}; }
 
+std::string method_name(const char* rpc) { return "/" + std::string(v1::TwinService::service_full_name()) + "/" + rpc; }
+
+std::string describe(const v1::TwinRef& twin) {
+  return fmt::format("{} {}", v1::TwinKind_Name(twin.kind()), twin.id());
+}
+
+// A filter as its text form, cut short: enough to tell in the audit trail what was asked for.
+std::string describe(const v1::TwinFilter& filter) {
+  std::string text = filter.ShortDebugString();
+  if (text.empty()) return "all twins";
+  if (text.size() > 200) text = text.substr(0, 200) + "...";
+  return "twins matching " + text;
+}
+
 }  // namespace
 
 grpc::Status twin_query_service::GetTwin(grpc::ServerContext* context, const v1::GetTwinRequest* request,
                                          v1::Twin* response) {
   caller who;
-  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
-  return find_twin(context_, request->twin(), response);
+  const grpc::Status authorization = context_.access.authorize(*context, role::viewer, who);
+  const grpc::Status outcome = authorization.ok() ? find_twin(context_, request->twin(), response) : authorization;
+  context_.audit.record_read(grpc_audit_call(*context, authorization, who, method_name("GetTwin")),
+                             describe(request->twin()), outcome.ok() ? 1 : 0, outcome);
+  return outcome;
 }
 
 grpc::Status twin_query_service::QueryTwins(grpc::ServerContext* context, const v1::QueryTwinsRequest* request,
                                             v1::QueryTwinsResponse* response) {
   caller who;
-  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
-  if (auto problem = filter_problem(context_.catalog, request->filter()); !problem.empty()) return invalid(problem);
-  if (request->page_size() < 0) return invalid("page_size must not be negative");
-  const int page_size = request->page_size() == 0 ? default_page_size : std::min(request->page_size(), max_page_size);
+  const grpc::Status authorization = context_.access.authorize(*context, role::viewer, who);
+  const grpc::Status outcome = authorization.ok() ? query(*request, *response) : authorization;
+  context_.audit.record_read(grpc_audit_call(*context, authorization, who, method_name("QueryTwins")),
+                             describe(request->filter()), response->twins_size(), outcome);
+  return outcome;
+}
+
+grpc::Status twin_query_service::query(const v1::QueryTwinsRequest& request, v1::QueryTwinsResponse& response) {
+  if (auto problem = filter_problem(context_.catalog, request.filter()); !problem.empty()) return invalid(problem);
+  if (request.page_size() < 0) return invalid("page_size must not be negative");
+  const int page_size = request.page_size() == 0 ? default_page_size : std::min(request.page_size(), max_page_size);
   const twin_scan scan(context_.catalog, context_.twin.view(), context_.inputs);
   std::size_t start = 0;
-  if (!request->page_token().empty()) {
+  if (!request.page_token().empty()) {
     // The token is the twin's place in the scan order, so pages stay stable while the state changes.
     char* end = nullptr;
-    const unsigned long long parsed = std::strtoull(request->page_token().c_str(), &end, 10);
+    const unsigned long long parsed = std::strtoull(request.page_token().c_str(), &end, 10);
     if (*end != '\0' || parsed > scan.size()) return invalid("page_token is not one this server issued");
     start = parsed;
   }
   for (std::size_t t = start; t < scan.size(); ++t) {
-    if (!scan.matches(t, request->filter())) continue;
-    if (response->twins_size() == page_size) {
-      response->set_next_page_token(std::to_string(t));
+    if (!scan.matches(t, request.filter())) continue;
+    if (response.twins_size() == page_size) {
+      response.set_next_page_token(std::to_string(t));
       break;
     }
-    *response->add_twins() = scan.twin(t);
+    *response.add_twins() = scan.twin(t);
   }
   return grpc::Status::OK;
 }
@@ -56,33 +80,43 @@ grpc::Status twin_query_service::QueryTwins(grpc::ServerContext* context, const 
 grpc::Status twin_query_service::WatchTwins(grpc::ServerContext* context, const v1::WatchTwinsRequest* request,
                                             grpc::ServerWriter<v1::TwinChange>* writer) {
   caller who;
-  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
-  const v1::TwinFilter& filter = request->filter();
+  const grpc::Status authorization = context_.access.authorize(*context, role::viewer, who);
+  std::uint64_t sent = 0;
+  const grpc::Status outcome = authorization.ok() ? watch(*context, *request, *writer, sent) : authorization;
+  context_.audit.record_read(grpc_audit_call(*context, authorization, who, method_name("WatchTwins")),
+                             "watch of " + describe(request->filter()), sent, outcome);
+  return outcome;
+}
+
+grpc::Status twin_query_service::watch(grpc::ServerContext& context, const v1::WatchTwinsRequest& request,
+                                       grpc::ServerWriter<v1::TwinChange>& writer, std::uint64_t& sent) {
+  const v1::TwinFilter& filter = request.filter();
   if (auto problem = filter_problem(context_.catalog, filter); !problem.empty()) return invalid(problem);
-  if (request->min_interval_ms() < 0) return invalid("min_interval_ms must not be negative");
+  if (request.min_interval_ms() < 0) return invalid("min_interval_ms must not be negative");
 
   std::map<std::size_t, twin_scan::fingerprint> members;  // matching twins and what the watcher last saw
   auto send = [&](v1::TwinChange::ChangeType type, std::size_t t, const twin_scan& scan) {
     v1::TwinChange change;
     change.set_type(type);
     *change.mutable_twin() = scan.twin(t);
-    return writer->Write(change);
+    ++sent;
+    return writer.Write(change);
   };
   const twin_scan first(context_.catalog, context_.twin.view(), context_.inputs);
   for (std::size_t t = 0; t < first.size(); ++t) {
     if (!first.matches(t, filter)) continue;
     members[t] = first.watched(t);
-    if (request->send_initial_state() && !send(v1::TwinChange::CHANGE_TYPE_INITIAL, t, first))
+    if (request.send_initial_state() && !send(v1::TwinChange::CHANGE_TYPE_INITIAL, t, first))
       return {grpc::StatusCode::CANCELLED, "the watcher went away"};
   }
-  if (request->send_initial_state()) {
+  if (request.send_initial_state()) {
     v1::TwinChange end;
     end.set_type(v1::TwinChange::CHANGE_TYPE_INITIAL_STATE_END);
-    if (!writer->Write(end)) return {grpc::StatusCode::CANCELLED, "the watcher went away"};
+    if (!writer.Write(end)) return {grpc::StatusCode::CANCELLED, "the watcher went away"};
   }
   std::uint64_t version = first.traffic().version;
   auto last_round = std::chrono::steady_clock::now();
-  while (!context->IsCancelled()) {
+  while (!context.IsCancelled()) {
     auto next = context_.twin.wait_for_view_after(version, std::chrono::milliseconds(500));
     if (auto failure = context_.twin.failure()) return {grpc::StatusCode::UNAVAILABLE, "the live twin stopped: " + *failure};
     if (next->version == version) continue;
@@ -92,7 +126,7 @@ grpc::Status twin_query_service::WatchTwins(grpc::ServerContext* context, const 
       return {grpc::StatusCode::RESOURCE_EXHAUSTED,
               fmt::format("the watcher fell {} state updates behind; reconnect with send_initial_state",
                           next->version - version)};
-    const auto due = last_round + std::chrono::milliseconds(request->min_interval_ms());
+    const auto due = last_round + std::chrono::milliseconds(request.min_interval_ms());
     if (std::chrono::steady_clock::now() < due) {
       std::this_thread::sleep_until(due);
       next = context_.twin.view();
@@ -123,8 +157,13 @@ grpc::Status twin_query_service::WatchTwins(grpc::ServerContext* context, const 
 grpc::Status twin_query_service::GetHistory(grpc::ServerContext* context, const v1::GetHistoryRequest* request,
                                             v1::GetHistoryResponse* response) {
   caller who;
-  if (auto s = context_.access.authorize(*context, role::viewer, who); !s.ok()) return s;
-  return read_history(context_, *request, response);
+  const grpc::Status authorization = context_.access.authorize(*context, role::viewer, who);
+  const grpc::Status outcome = authorization.ok() ? read_history(context_, *request, response) : authorization;
+  context_.audit.record_read(grpc_audit_call(*context, authorization, who, method_name("GetHistory")),
+                             fmt::format("history of {} [{}, {})", describe(request->twin()), request->start_time_ms(),
+                                         request->end_time_ms()),
+                             response->entries_size(), outcome);
+  return outcome;
 }
 
 grpc::Status twin_query_service::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,

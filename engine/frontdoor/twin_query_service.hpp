@@ -1,6 +1,7 @@
 #pragma once
 // TwinService: GetTwin, QueryTwins, WatchTwins and GetHistory over the live twin's published
-// views and the durable store. Reads never block the simulation.
+// views and the durable store. Reads never block the simulation. With serve --audit-reads, GetTwin,
+// QueryTwins, WatchTwins and GetHistory each leave one audit record when they end.
 
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "engine/frontdoor/frontdoor_context.hpp"
@@ -22,6 +23,11 @@ class twin_query_service final : public v1::TwinService::Service {
                         v1::TwinStats* response) override;
 
  private:
+  // The reads once the caller is authorized; `sent` counts the changes written.
+  grpc::Status query(const v1::QueryTwinsRequest& request, v1::QueryTwinsResponse& response);
+  grpc::Status watch(grpc::ServerContext& context, const v1::WatchTwinsRequest& request,
+                     grpc::ServerWriter<v1::TwinChange>& writer, std::uint64_t& sent);
+
   frontdoor_context& context_;
 };
 

@@ -2,41 +2,27 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "engine/frontdoor/audit_trail.hpp"
+
 namespace citytwin {
 
-namespace {
-
-const char* code_name(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    default: return "INTERNAL";
-  }
-}
-
-}  // namespace
-
-bool authorize_request(const access_control& access, const httplib::Request& request, httplib::Response& response,
-                       role needed) {
+grpc::Status authorize_request(const access_control& access, const httplib::Request& request,
+                               httplib::Response& response, role needed, caller& who) {
   std::string value;
   if (request.has_header("Authorization")) value = request.get_header_value("Authorization");
   else if (request.has_param("access_token")) value = "Bearer " + request.get_param_value("access_token");
-  caller who;
   const grpc::Status status = access.authorize_header(value.empty() ? nullptr : &value, needed, who);
-  if (status.ok()) return true;
+  if (status.ok()) return status;
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED)
     response.set_header("WWW-Authenticate", "Bearer realm=\"citytwin\"");
   send_error(response, status);
-  return false;
+  return status;
+}
+
+bool authorize_request(const access_control& access, const httplib::Request& request, httplib::Response& response,
+                       role needed) {
+  caller who;
+  return authorize_request(access, request, response, needed, who).ok();
 }
 
 int http_status_of(grpc::StatusCode code) {
@@ -56,7 +42,7 @@ int http_status_of(grpc::StatusCode code) {
 }
 
 void send_error(httplib::Response& response, const grpc::Status& status) {
-  send_json(response, {{"error", status.error_message()}, {"code", code_name(status.error_code())}},
+  send_json(response, {{"error", status.error_message()}, {"code", status_code_name(status.error_code())}},
             http_status_of(status.error_code()));
 }
 

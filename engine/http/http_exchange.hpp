@@ -16,6 +16,9 @@ namespace citytwin {
 // EventSource). On failure the response already carries the 401 / 403.
 bool authorize_request(const access_control& access, const httplib::Request& request, httplib::Response& response,
                        role needed);
+// The same, returning the check's status and the caller as authorize_header leaves it (for the audit trail).
+grpc::Status authorize_request(const access_control& access, const httplib::Request& request,
+                               httplib::Response& response, role needed, caller& who);
 
 int http_status_of(grpc::StatusCode code);
 // {"error": message, "code": "NOT_FOUND"} with the mapped HTTP status.

@@ -7,6 +7,7 @@
 
 #include "engine/frontdoor/twin_conversion.hpp"
 #include "engine/frontdoor/frontdoor_context.hpp"
+#include "engine/frontdoor/scenario_audit.hpp"
 #include "scenarios/scenario_jobs.hpp"
 
 namespace citytwin {
@@ -70,8 +71,9 @@ nlohmann::json scenario_runs::example_document(const std::string& file) const {
   }
 }
 
-std::string scenario_runs::start(const nlohmann::json& document, const std::string& label) {
+std::string scenario_runs::start(const nlohmann::json& document, const std::string& label, v1::ScenarioAudit* audit) {
   scenario parsed = parse_scenario(document, label, examples_dir_);
+  if (audit) describe_scenario(parsed, *audit);
   std::lock_guard lock(mutex_);
   if (running_) throw std::logic_error("a scenario is already running; wait for it to finish");
   if (worker_.joinable()) worker_.join();

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "citytwin/v1/audit.pb.h"
 #include "scenarios/scenario.hpp"
 
 namespace citytwin {
@@ -32,8 +33,9 @@ class scenario_runs {
   nlohmann::json example_document(const std::string& file) const;
 
   // Validates the document (throws scenario_error naming the field) and starts it; returns the run id.
-  // Throws std::logic_error while another run is in progress.
-  std::string start(const nlohmann::json& document, const std::string& label);
+  // Throws std::logic_error while another run is in progress. Fills `audit` with the scenario's name
+  // and branches once it has parsed.
+  std::string start(const nlohmann::json& document, const std::string& label, v1::ScenarioAudit* audit = nullptr);
   // {id, label, state: running|done|failed, progress: [...], error, report, wall_seconds}; nullopt: unknown id.
   std::optional<nlohmann::json> status(const std::string& id) const;
 

@@ -10,6 +10,7 @@
 //   metadata       'u' key                              value of put_metadata
 //                  'c'                                  a floor for the last log position (written by purges)
 //                  'd' source_length source sequence    log position of that batch (its dedup marker)
+//   audit          time sequence (as time_index's keys) an audit record's bytes (time order: reading, retention)
 //
 // Each family receives its keys in a nearly ascending order (the log and time index), or with an
 // insert hint per twin (readings), which keeps RocksDB's memtable inserts cheap. Each source's

@@ -14,6 +14,8 @@ struct store_options {
   bool sync_writes = true;
   // purge_expired(now) drops readings with time_ms < now - retention_ms.
   std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  // purge_expired_audit(now) drops audit records with time_ms < now - audit_retention_ms (wall clock).
+  std::int64_t audit_retention_ms = 90LL * 24 * 3600 * 1000;
   // Per source, how many sequence numbers up to the highest applied one are remembered
   // individually; anything lower counts as already applied (the ingest API promises 65,536).
   std::uint64_t dedup_window = 65536;

@@ -157,6 +157,7 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
   if (options.directory.empty()) throw std::invalid_argument("store: no directory given");
   if (options.retention_ms <= 0) throw std::invalid_argument("store: retention_ms must be positive");
   if (options.dedup_window == 0) throw std::invalid_argument("store: dedup_window must be at least 1");
+  if (options.audit_retention_ms <= 0) throw std::invalid_argument("store: audit_retention_ms must be positive");
   if (options.snapshots_to_keep == 0)
     throw std::invalid_argument("store: snapshots_to_keep must be at least 1");
 
@@ -183,14 +184,16 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
   state->time_index = state->handles[3];
   state->snapshots = state->handles[4];
   state->metadata = state->handles[5];
+  state->audit = state->handles[6];
   state->move_legacy_time_index();
+  state->restore_last_audit_key();
   state->last_position = state->restored_last_position();
   state->restore_highest_sequences();
   return std::unique_ptr<twin_store>(new twin_store(std::move(state)));
 }
 
 append_result twin_store::append_batch(std::string_view source, std::uint64_t sequence,
-                                       const std::vector<stored_reading>& readings) {
+                                       const std::vector<stored_reading>& readings, const audit_append* audit) {
   for (const auto& reading : readings) check_twin_id(reading.twin_id);
   auto& m = *impl_;
   std::lock_guard lock(m.delivery_lock(source, sequence));
@@ -213,6 +216,10 @@ append_result twin_store::append_batch(std::string_view source, std::uint64_t se
   }
   // Only Puts: RocksDB then inserts the batches of one write group into the memtables in parallel.
   batch.Put(m.metadata, keys::dedup_key(source, sequence), keys::u64_bytes(last));
+  if (audit) {
+    const auto [time_ms, audit_sequence] = m.next_audit_key(audit->time_ms);
+    batch.Put(m.audit, keys::time_order_key(time_ms, audit_sequence), slice(audit->bytes));
+  }
   m.write(batch, m.options.sync_writes, "append a batch");
   m.raise_highest_sequence(source, sequence);
 

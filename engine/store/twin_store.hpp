@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/store/store_error.hpp"
@@ -38,6 +39,20 @@ struct append_result {
   // The log position of the batch's last reading (for an empty batch, of the last reading before
   // it). For a duplicate, the first delivery's, or 0 when it is no longer remembered (below the window).
   std::uint64_t log_position = 0;
+};
+
+// An audit record as stored: its key (wall-clock time and a sequence unique in this store) and the
+// record's bytes, which the store does not interpret (the front door writes v1.AuditRecord).
+struct audit_entry {
+  std::int64_t time_ms = 0;
+  std::uint64_t sequence = 0;
+  std::string bytes;
+};
+
+// An audit record to write with a batch of readings.
+struct audit_append {
+  std::int64_t time_ms = 0;  // wall clock
+  std::string_view bytes;
 };
 
 struct twin_snapshot {
@@ -65,8 +80,8 @@ struct store_stats {
 
 class twin_store {
  public:
-  // Creates the directory and the column families readings, log, time_index, snapshots, metadata
-  // if missing.
+  // Creates the directory and the column families readings, log, time_index, snapshots, metadata,
+  // audit if missing (so a store written before the audit trail opens with an empty one).
   // Throws store_error naming the directory, std::invalid_argument for unusable options.
   static std::unique_ptr<twin_store> open(const store_options& options);
   ~twin_store();
@@ -77,10 +92,28 @@ class twin_store {
   // sync_writes), unless that (source, sequence) was applied before, or is at least dedup_window
   // below the source's highest applied sequence: then it writes nothing and says duplicate.
   // Concurrent deliveries of the same (source, sequence) are serialized, so exactly one applies.
+  // With `audit`, that record is written in the same atomic batch (not for a duplicate: then
+  // nothing is written, and the caller records the duplicate itself with append_audit).
   // Throws std::invalid_argument (nothing written) for a reading with an empty twin id or one
   // containing '\0', store_error when RocksDB fails (nothing written either).
   append_result append_batch(std::string_view source, std::uint64_t sequence,
-                             const std::vector<stored_reading>& readings);
+                             const std::vector<stored_reading>& readings, const audit_append* audit = nullptr);
+
+  // The audit trail (column family `audit`, in time order, with its own retention).
+  // Writes one record, synced when sync_writes like a batch of readings. Its key is (time_ms,
+  // next sequence), or the last key's time when the clock stepped back, so keys only rise.
+  // Returns the key's (time, sequence). Throws store_error when RocksDB fails.
+  std::pair<std::int64_t, std::uint64_t> append_audit(std::int64_t time_ms, std::string_view bytes);
+  // Records with from_ms <= time_ms < to_ms, oldest first, that `keep` accepts (all when empty), at
+  // most `limit` (0 = no limit). resume_token as in history(); throws std::invalid_argument for a
+  // token the store did not make.
+  std::vector<audit_entry> audit_records(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit,
+                                         std::string* resume_token = nullptr,
+                                         const std::function<bool(const audit_entry&)>& keep = {}) const;
+  // Deletes the audit records with time_ms < cutoff_ms; returns how many. Readings are untouched.
+  std::size_t purge_audit_older_than(std::int64_t cutoff_ms);
+  // purge_audit_older_than(wall_now_ms - audit_retention_ms).
+  std::size_t purge_expired_audit(std::int64_t wall_now_ms);
 
   // The twin's readings with from_ms <= time_ms < to_ms, by time and, at equal times, in append
   // order; at most `limit` of them (0 = no limit). With a resume_token: a non-empty token continues
@@ -104,7 +137,8 @@ class twin_store {
   std::size_t snapshot_count() const;
 
   // Deletes the readings with time_ms < cutoff_ms (from history and from the log), and the dedup
-  // markers below each source's window. Returns how many readings it deleted.
+  // markers below each source's window. Returns how many readings it deleted. Audit records have
+  // their own retention (purge_expired_audit).
   std::size_t purge_older_than(std::int64_t cutoff_ms);
   // purge_older_than(now_ms - retention_ms).
   std::size_t purge_expired(std::int64_t now_ms);

@@ -33,8 +33,9 @@ struct twin_store::impl {
   rocksdb::ColumnFamilyHandle* time_index = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots = nullptr;
   rocksdb::ColumnFamilyHandle* metadata = nullptr;
-  static constexpr std::array<const char*, 6> column_family_names = {"default",   "readings",  "log",
-                                                                     "time_index", "snapshots", "metadata"};
+  rocksdb::ColumnFamilyHandle* audit = nullptr;
+  static constexpr std::array<const char*, 7> column_family_names = {
+      "default", "readings", "log", "time_index", "snapshots", "metadata", "audit"};
 
   std::atomic<std::uint64_t> last_position{0};
   // Each source's highest applied sequence, rebuilt from the dedup markers on open and raised after
@@ -48,6 +49,11 @@ struct twin_store::impl {
   std::array<std::mutex, 64> delivery_locks;
   std::mutex snapshot_lock;
   std::mutex purge_lock;  // one purge at a time, so the last-position floor they write only rises
+  // The key of the last audit record handed out: keys only ever rise (a clock stepping back is
+  // held at the last time), so the newest key on open holds the highest sequence.
+  std::mutex audit_key_lock;
+  std::int64_t last_audit_time_ms = INT64_MIN;
+  std::uint64_t last_audit_sequence = 0;
 
   std::atomic<std::uint64_t> batches_written{0}, readings_written{0}, duplicates{0}, bytes_written{0};
 
@@ -66,6 +72,10 @@ struct twin_store::impl {
   // On open: the last position handed out before, and each source's highest sequence.
   std::uint64_t restored_last_position() const;
   void restore_highest_sequences();
+  // The next audit key at or after time_ms (see audit_key_lock); returns (time, sequence).
+  std::pair<std::int64_t, std::uint64_t> next_audit_key(std::int64_t time_ms);
+  // On open: the newest audit key.
+  void restore_last_audit_key();
   // On open: moves a time index that an older store kept in `log` to time_index.
   void move_legacy_time_index();
 };

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "citytwin/v1/audit.grpc.pb.h"
 #include "tests/engine/frontdoor/frontdoor_fixture.hpp"
 
 namespace citytwin::testing {
@@ -16,6 +17,7 @@ TEST_F(role_matrix, every_rpc_checks_the_callers_role) {
   auto twins = v1::TwinService::NewStub(channel_);
   auto feeds = v1::IngestService::NewStub(channel_);
   auto scenarios = v1::ScenarioService::NewStub(channel_);
+  auto audit = v1::AuditService::NewStub(channel_);
   using rpc = std::function<grpc::Status(grpc::ClientContext*)>;
   const std::map<std::string, rpc> rpcs{
       {"Ingest",
@@ -86,13 +88,18 @@ TEST_F(role_matrix, every_rpc_checks_the_callers_role) {
          // Let in, the call looks the id up and finds nothing.
          return s.error_code() == grpc::StatusCode::NOT_FOUND ? grpc::Status::OK : s;
        }},
+      {"ReadAudit",
+       [&](grpc::ClientContext* c) {
+         v1::ReadAuditResponse out;
+         return audit->ReadAudit(c, v1::ReadAuditRequest{}, &out);
+       }},
   };
   const std::map<std::string, std::set<std::string>> allowed{
       {"feed", {"Ingest"}},
       {"viewer", {"GetTwin", "QueryTwins", "WatchTwins", "GetHistory", "GetStats"}},
       {"planner", {"GetTwin", "QueryTwins", "WatchTwins", "GetHistory", "GetStats", "RunScenario", "CancelScenario"}},
       {"admin", {"Ingest", "GetTwin", "QueryTwins", "WatchTwins", "GetHistory", "GetStats", "RunScenario",
-                 "CancelScenario"}},
+                 "CancelScenario", "ReadAudit"}},
   };
   const std::map<std::string, const char*> tokens{
       {"feed", feed_token}, {"viewer", viewer_token}, {"planner", planner_token}, {"admin", admin_token}};

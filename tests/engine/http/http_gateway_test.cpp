@@ -1,5 +1,5 @@
 // The HTTP gateway on a loopback port beside a real gRPC front door: the page, roles, the state a closure
-// sent through gRPC produces, the event stream, live counters and a scenario run.
+// sent through gRPC produces, the event stream, live counters and a scenario run (and its audit records).
 
 #include <httplib.h>
 
@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/http/http_gateway.hpp"
+#include "tests/engine/frontdoor/audit_records.hpp"
 #include "tests/engine/frontdoor/frontdoor_fixture.hpp"
 
 namespace citytwin::testing {
@@ -178,6 +179,21 @@ TEST_F(http_gateway_test, a_planner_runs_an_example_scenario_and_reads_its_repor
   EXPECT_GT(run["report"]["branches"][0]["kpi"]["trips_completed"].get<double>(), 0);
   EXPECT_FALSE(run["progress"].empty());
   EXPECT_EQ(get_json("/api/scenarios/runs/999", viewer_token, 404)["code"], "NOT_FOUND");
+
+  // Each POST left one audit record: the denied one, the broken one and the run.
+  const auto records = audit_records_of(*store_, "POST /api/scenarios/runs");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].caller(), "ops-screen");
+  EXPECT_EQ(records[0].outcome_code(), "PERMISSION_DENIED");
+  EXPECT_EQ(records[1].caller(), "planning");
+  EXPECT_EQ(records[1].outcome_code(), "INVALID_ARGUMENT");
+  EXPECT_EQ(records[2].caller(), "planning");
+  EXPECT_EQ(records[2].transport(), "http");
+  EXPECT_EQ(records[2].outcome_code(), "OK");
+  EXPECT_EQ(records[2].scenario().example_name(), "short_closure.json");
+  EXPECT_EQ(records[2].scenario().name(), "short closure");
+  EXPECT_EQ(records[2].scenario().scenario_id(), run["id"]);
+  EXPECT_EQ(records[2].scenario().branches_size(), 2);
 }
 
 std::string start_error(http_gateway& gateway) {
