@@ -16,7 +16,7 @@ void lower_this_threads_priority(int nice) {
   if (nice > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(19, getpriority(PRIO_PROCESS, 0) + nice));
 }
 
-constexpr std::chrono::milliseconds capture_timeout{10'000};
+constexpr std::chrono::milliseconds capture_timeout{30'000};
 
 }  // namespace
 
@@ -78,7 +78,8 @@ std::shared_ptr<const forecast> rolling_forecast::run_once() {
 
 void rolling_forecast::schedule() {
   const sim_time every = options_.every;
-  sim_time due = (twin_.now() + every - 1) / every * every;
+  // The first after the twin has run a while (not while it starts up with an empty network).
+  sim_time due = (twin_.now() / every + 1) * every;
   while (!stopping_) {
     if (twin_.now() < due) {
       std::unique_lock lock(mutex_);

@@ -23,7 +23,7 @@
 namespace citytwin {
 
 struct rolling_forecast_options {
-  sim_time every = 5 * 60 * ms_per_second;  // simulated time between forecasts (due at its multiples)
+  sim_time every = 5 * 60 * ms_per_second;  // simulated time between forecasts (due at its multiples from `every` on)
   forecast_settings branch;                 // horizon, checkpoint interval, threads
   int nice = 10;                            // added to the forecast threads' niceness (Linux: per thread)
   forecast_metrics metrics;                 // inert by default
