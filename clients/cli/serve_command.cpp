@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "clients/cli/commands.hpp"
+#include "engine/forecast/rolling_forecast.hpp"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_server.hpp"
 #include "engine/grid/city_grid.hpp"
@@ -48,7 +49,24 @@ struct serve_arguments {
   std::string overload_tolerance = "20m";
   std::string http_address;  // empty: no HTTP gateway / dashboard
   std::string scenario_examples = std::string(CITYTWIN_SOURCE_DIR) + "/scenarios/examples";
+  std::string forecast = "on";
+  std::string forecast_every = "5m";
+  std::string forecast_horizon = "30m";
+  std::string forecast_step = "5m";
 };
+
+// The rolling forecast's settings from the flags (checked before anything starts).
+rolling_forecast_options forecast_options(const serve_arguments& a, const metrics_registry& metrics) {
+  rolling_forecast_options o;
+  o.every = parse_duration(a.forecast_every);
+  o.branch.horizon = parse_duration(a.forecast_horizon);
+  o.branch.checkpoint_every = parse_duration(a.forecast_step);
+  o.metrics = metrics.forecasts();
+  if (o.every <= 0) throw std::invalid_argument("--forecast-every must be positive");
+  if (o.branch.horizon <= 0) throw std::invalid_argument("--forecast-horizon must be positive");
+  if (o.branch.checkpoint_every <= 0) throw std::invalid_argument("--forecast-step must be positive");
+  return o;
+}
 
 sim_time parse_days_or_duration(const std::string& text) {
   if (!text.empty() && text.back() == 'd') return parse_duration(text.substr(0, text.size() - 1)) / 1000 * 24 * ms_per_hour;
@@ -84,6 +102,8 @@ void run_serve(const serve_arguments& a) {
   live.threads = a.threads;
   live.demand_scale = a.demand_scale;
   live_twin twin(city.graph, live);
+  const bool forecasting = a.forecast == "on";
+  const rolling_forecast_options forecast_settings = forecasting ? forecast_options(a, metrics) : rolling_forecast_options{};
   twin_inputs inputs;
   twin_catalog catalog(city.graph);
   catalog.wgs84 = city.geographic;
@@ -108,6 +128,8 @@ void run_serve(const serve_arguments& a) {
   context.audit.set_reads_audited(a.audit_reads);
   context.metrics = metrics.ingest();
   context.scenario_runs = metrics.scenarios();
+  auto forecasts = forecasting ? std::make_unique<rolling_forecast>(twin, power.get(), forecast_settings) : nullptr;
+  context.forecast = forecasts.get();
   live_sampler sampler(metrics.sampled(), twin, *store, power.get());
   metrics.on_collect([&sampler] { sampler.sample(); });
   // Declared after everything its scrapes read, so it stops first.
@@ -121,6 +143,7 @@ void run_serve(const serve_arguments& a) {
 
   twin.start();
   if (power) power->start();
+  if (forecasts) forecasts->start();
   server.start();
   if (http) http->start();
   fmt::print("{}: {} segments; restored {} readings{}, {} segments with live inputs\n", city.graph.name,
@@ -132,6 +155,9 @@ void run_serve(const serve_arguments& a) {
   if (restored.grid_twins_without_grid > 0)
     fmt::print("warning: {} buildings and utility nodes have stored meter or SCADA readings, but this run has no "
                "grid (add --grid to apply them)\n", restored.grid_twins_without_grid);
+  if (forecasts)
+    fmt::print("forecast: every {} of simulated time, {} ahead, checkpoints every {}\n", a.forecast_every,
+               a.forecast_horizon, a.forecast_step);
   if (grid)
     fmt::print("grid: {} buildings, {} buses, {} substations; load flow every {}\n", grid->buildings.size(),
                grid->network.buses.size(), grid->substations.size(), a.grid_step);
@@ -177,6 +203,7 @@ void run_serve(const serve_arguments& a) {
   if (http) http->shutdown();
   server.shutdown();
   take_snapshot(context);
+  if (forecasts) forecasts->stop();
   if (power) power->stop();
   twin.stop();
 }
@@ -219,6 +246,15 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--overload-tolerance", args->overload_tolerance, "How long a branch may stay overloaded before it trips")->capture_default_str();
   cmd->add_option("--http", args->http_address, "Also serve the dashboard and its HTTP/JSON API on HOST:PORT (port 0 picks a free one; same tokens and TLS as gRPC)");
   cmd->add_option("--scenario-examples", args->scenario_examples, "Directory of scenario files the dashboard offers")->capture_default_str();
+  cmd->add_option("--forecast", args->forecast, "Rolling forecast of the live twin: on or off")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--forecast-every", args->forecast_every, "Fork the live twin for a forecast every (simulated time)")
+      ->capture_default_str();
+  cmd->add_option("--forecast-horizon", args->forecast_horizon, "How far ahead each forecast runs (simulated time)")
+      ->capture_default_str();
+  cmd->add_option("--forecast-step", args->forecast_step, "Forecast checkpoints at multiples of this (simulated time)")
+      ->capture_default_str();
   cmd->callback([args] { run_reporting_errors([&] { run_serve(*args); }); });
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "citytwin/v1/audit.grpc.pb.h"
+#include "citytwin/v1/forecast.grpc.pb.h"
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "clients/twinctl/audit_table.hpp"
 #include "clients/twinctl/detector_csv.hpp"
@@ -277,6 +278,80 @@ int run_audit(const connection_options& c, const audit_arguments& a) {
   return EXIT_SUCCESS;
 }
 
+struct forecast_arguments {
+  std::vector<std::string> segments;
+  std::vector<std::string> nodes;
+  double in_s = 0;
+  bool trouble = false;
+  bool status = false;
+};
+
+void print_forecast_status(const v1::ForecastStatus& s) {
+  if (!s.enabled()) {
+    fmt::print("forecast: off\n");
+    return;
+  }
+  fmt::print("forecast: every {} s, {} s ahead, checkpoints every {} s\nruns {}, failed {}, skipped {}{}\n",
+             s.every_ms() / 1000, s.horizon_ms() / 1000, s.checkpoint_every_ms() / 1000, s.runs(), s.failed(),
+             s.skipped(), s.running() ? " (one running)" : "");
+  if (s.has_last())
+    fmt::print("last: #{} from {} ms, cost {} ms wall ({:.0f} simulated s per wall s)\n", s.last().forecast_number(),
+               s.last().base_time_ms(), s.last_wall_ms(), s.last_simulated_seconds_per_wall_second());
+  if (!s.last_error().empty()) fmt::print("last error: {}\n", s.last_error());
+}
+
+int run_forecast(const connection_options& c, const forecast_arguments& a) {
+  auto stub = v1::ForecastService::NewStub(open_channel(c));
+  grpc::ClientContext context;
+  prepare(context, c);
+  if (a.status) {
+    v1::ForecastStatus s;
+    check(stub->GetForecastStatus(&context, v1::GetForecastStatusRequest{}, &s), "forecast status");
+    print_forecast_status(s);
+    return EXIT_SUCCESS;
+  }
+  if (a.trouble) {
+    v1::PredictedTroubleList list;
+    check(stub->ListPredictedTrouble(&context, v1::ListPredictedTroubleRequest{}, &list), "predicted trouble");
+    fmt::print("forecast #{} from {} ms, {} s ahead: {} in trouble\n", list.forecast().forecast_number(),
+               list.forecast().base_time_ms(), list.forecast().horizon_ms() / 1000, list.trouble_size());
+    for (const auto& t : list.trouble())
+      fmt::print("{} {}: {} from {} ms, worst {:.2f} at {} ms\n",
+                 t.kind() == v1::TROUBLE_KIND_OVERLOAD ? "node" : "segment", t.twin().id(),
+                 t.kind() == v1::TROUBLE_KIND_OVERLOAD ? "overload" : "below 30 % of free flow", t.first_time_ms(),
+                 t.worst_value(), t.worst_time_ms());
+    return EXIT_SUCCESS;
+  }
+  v1::GetForecastRequest request;
+  request.set_offset_ms(static_cast<std::int64_t>(a.in_s * 1000));
+  for (const auto& id : a.segments) {
+    auto* ref = request.add_twins();
+    ref->set_kind(v1::TWIN_KIND_ROAD_SEGMENT);
+    ref->set_id(id);
+  }
+  for (const auto& id : a.nodes) {
+    auto* ref = request.add_twins();
+    ref->set_kind(v1::TWIN_KIND_UTILITY_NODE);
+    ref->set_id(id);
+  }
+  v1::GetForecastResponse response;
+  check(stub->GetForecast(&context, request, &response), "forecast");
+  fmt::print("forecast #{} from {} ms; state at checkpoint {} ms (asked for {} ms)\n",
+             response.forecast().forecast_number(), response.forecast().base_time_ms(), response.checkpoint_time_ms(),
+             response.requested_time_ms());
+  for (const auto& t : response.twins()) {
+    if (t.has_segment())
+      fmt::print("segment {}: {:.1f} km/h ({:.0f} % of free flow), queue {}, {} vehicles{}\n", t.twin().id(),
+                 t.segment().mean_speed_kmh(), 100 * t.segment().freeflow_speed_fraction(), t.segment().queue_vehicles(),
+                 t.segment().vehicles(), t.segment().closed() ? ", closed" : "");
+    else if (t.has_utility_node())
+      fmt::print("node {}: loading {}, {:.3f} p.u.{}\n", t.twin().id(),
+                 t.utility_node().has_loading() ? fmt::format("{:.0f} %", 100 * t.utility_node().loading().value()) : "-",
+                 t.utility_node().voltage_pu(), t.utility_node().energized() ? "" : ", de-energized");
+  }
+  return EXIT_SUCCESS;
+}
+
 }  // namespace
 
 }  // namespace citytwin
@@ -357,6 +432,15 @@ int main(int argc, char** argv) {
   audit->callback(guarded([&] { return run_audit(c, aa); }));
 
   app.add_subcommand("stats", "Readings stored and the twin's clock")->callback(guarded([&] { return run_stats(c); }));
+
+  forecast_arguments fa;
+  auto* forecast = app.add_subcommand("forecast", "The rolling forecast: predicted state, predicted trouble, status");
+  forecast->add_option("segments", fa.segments, "Segment ids to predict (none: every twin)");
+  forecast->add_option("--node", fa.nodes, "Utility node (bus number) to predict; repeatable");
+  forecast->add_option("--in", fa.in_s, "Seconds from now")->check(CLI::NonNegativeNumber)->capture_default_str();
+  forecast->add_flag("--trouble", fa.trouble, "List the predicted trouble instead");
+  forecast->add_flag("--status", fa.status, "Show the forecast's settings and cost instead");
+  forecast->callback(guarded([&] { return run_forecast(c, fa); }));
 
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@
 namespace citytwin {
 
 class twin_store;
+class rolling_forecast;
 
 struct frontdoor_context {
   frontdoor_context(live_twin& t, twin_store& s, twin_inputs& i, twin_catalog c, access_control a)
@@ -33,6 +34,7 @@ struct frontdoor_context {
   ingest_metrics metrics;  // inert unless serve was given --metrics
   scenario_metrics scenario_runs;  // likewise
   std::size_t watch_max_views_behind = 8;  // a watcher further behind is dropped
+  rolling_forecast* forecast = nullptr;    // null with serve --forecast off
 };
 
 }  // namespace citytwin

@@ -49,6 +49,9 @@ class live_grid {
   const city_grid& grid() const { return grid_; }
   const radial_network& network() const { return network_; }
   const std::vector<grid_node_info>& node_info() const { return node_info_; }
+  sim_time step() const { return step_; }
+  // The clock time of day at the twin's time 0 (building profiles are read at start + twin time).
+  sim_time start_time_of_day() const { return start_time_of_day_; }
 
   void set_meter(std::size_t building, double kw, double kvar);
   void set_breaker(std::uint32_t node, bool closed);

@@ -90,6 +90,13 @@ void scenario_metrics::record_run(scenario_run_outcome outcome, double wall_seco
   observe(duration_, wall_seconds);
 }
 
+void forecast_metrics::record_run(bool succeeded, double wall_seconds) const {
+  add(succeeded ? succeeded_ : failed_, 1);
+  observe(duration_, wall_seconds);
+}
+
+void forecast_metrics::count_skipped(std::uint64_t forecasts) const { add(skipped_, static_cast<double>(forecasts)); }
+
 void sampled_metrics::set_lag_seconds(double seconds) const { set(lag_, seconds); }
 void sampled_metrics::set_simulated_seconds_per_wall_second(double rate) const { set(speed_, rate); }
 void sampled_metrics::set_live_inbox_backlog(std::size_t messages) const {

@@ -81,6 +81,21 @@ class scenario_metrics {
   prometheus::Histogram* duration_ = nullptr;
 };
 
+// The rolling forecast: each finished run (timed, by outcome) and each forecast skipped because the
+// previous one was still running when it fell due. No per-twin labels.
+class forecast_metrics {
+ public:
+  void record_run(bool succeeded, double wall_seconds) const;
+  void count_skipped(std::uint64_t forecasts) const;
+
+ private:
+  friend class metrics_registry;
+  prometheus::Counter* succeeded_ = nullptr;
+  prometheus::Counter* failed_ = nullptr;
+  prometheus::Counter* skipped_ = nullptr;
+  prometheus::Histogram* duration_ = nullptr;
+};
+
 // Values read from elsewhere when Prometheus scrapes (see live_sampler). Cumulative figures kept by
 // others (RocksDB's) are mirrored with advance_*: the counter moves up to the new total.
 class sampled_metrics {

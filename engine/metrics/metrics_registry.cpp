@@ -134,6 +134,26 @@ metrics_registry::metrics_registry()
                               .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
                                                                                300, 600, 1800});
 
+  auto& forecast_runs = prometheus::BuildCounter()
+                            .Name("citytwin_forecast_runs_total")
+                            .Help("Rolling forecasts finished, by outcome (serve --forecast-every)")
+                            .Register(r);
+  forecasts_.succeeded_ = &forecast_runs.Add({{"outcome", "succeeded"}});
+  forecasts_.failed_ = &forecast_runs.Add({{"outcome", "failed"}});
+  forecasts_.duration_ = &prometheus::BuildHistogram()
+                              .Name("citytwin_forecast_run_duration_seconds")
+                              .Help("Wall time of one rolling forecast: the cut, the branch run to the horizon, "
+                                    "the grid's load flows and the trouble list")
+                              .Register(r)
+                              .Add({}, prometheus::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+                                                                               30, 60, 120, 300});
+  forecasts_.skipped_ = &prometheus::BuildCounter()
+                             .Name("citytwin_forecast_skipped_total")
+                             .Help("Rolling forecasts not started because the previous one was still running "
+                                   "when they fell due")
+                             .Register(r)
+                             .Add({});
+
   sampled_.write_stalls_ = &prometheus::BuildCounter()
                                 .Name("citytwin_rocksdb_write_stalls_total")
                                 .Help("Times RocksDB began slowing down or stopping writes because flushes or "

@@ -54,7 +54,9 @@ TEST(metrics_registry, every_series_exists_at_zero_with_help_and_conventional_na
         R"(citytwin_scenario_runs_total{outcome="succeeded"})", R"(citytwin_scenario_runs_total{outcome="failed"})",
         R"(citytwin_scenario_runs_total{outcome="cancelled"})", "citytwin_scenario_run_duration_seconds_count",
         "citytwin_rocksdb_write_stalls_total", "citytwin_rocksdb_write_stall_seconds_total",
-        "citytwin_rocksdb_delayed_write_rate_bytes_per_second", "citytwin_rocksdb_write_stopped"}) {
+        "citytwin_rocksdb_delayed_write_rate_bytes_per_second", "citytwin_rocksdb_write_stopped",
+        R"(citytwin_forecast_runs_total{outcome="succeeded"})", R"(citytwin_forecast_runs_total{outcome="failed"})",
+        "citytwin_forecast_run_duration_seconds_count", "citytwin_forecast_skipped_total"}) {
     const auto value = value_of(text, series);
     ASSERT_TRUE(value) << series << " missing from\n" << text;
     EXPECT_EQ(*value, 0) << series;
@@ -77,7 +79,7 @@ TEST(metrics_registry, every_series_exists_at_zero_with_help_and_conventional_na
       EXPECT_GT(line.size(), 7 + 20u) << line;
     }
   }
-  EXPECT_EQ(families, 15);
+  EXPECT_EQ(families, 18);
 }
 
 TEST(metrics_registry, an_ack_counts_accepted_readings_and_each_rejection_by_reason) {
