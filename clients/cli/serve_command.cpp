@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "clients/cli/commands.hpp"
+#include "engine/analytics/feed_analytics.hpp"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_server.hpp"
 #include "engine/grid/city_grid.hpp"
@@ -46,6 +47,8 @@ struct serve_arguments {
   std::string overload_tolerance = "20m";
   std::string http_address;  // empty: no HTTP gateway / dashboard
   std::string scenario_examples = std::string(CITYTWIN_SOURCE_DIR) + "/scenarios/examples";
+  std::string analytics = "on";
+  std::string sensor_period;  // empty: learned per sensor
 };
 
 sim_time parse_days_or_duration(const std::string& text) {
@@ -104,6 +107,14 @@ void run_serve(const serve_arguments& a) {
   context.limits.lateness_window_ms = parse_duration(a.lateness);
   context.metrics = metrics.ingest();
   context.scenario_runs = metrics.scenarios();
+  std::unique_ptr<feed_analytics> analytics;
+  if (a.analytics == "on") {
+    analytics_options options;
+    if (!a.sensor_period.empty()) options.health.expected_period_ms = parse_duration(a.sensor_period);
+    analytics = std::make_unique<feed_analytics>(options, metrics.analytics());
+    context.analytics = analytics.get();
+    metrics.on_collect([&analytics] { analytics->sample_metrics(wall_clock_epoch_ms()); });
+  }
   live_sampler sampler(metrics.sampled(), twin, *store, power.get());
   metrics.on_collect([&sampler] { sampler.sample(); });
   // Declared after everything its scrapes read, so it stops first.
@@ -210,6 +221,13 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--overload-tolerance", args->overload_tolerance, "How long a branch may stay overloaded before it trips")->capture_default_str();
   cmd->add_option("--http", args->http_address, "Also serve the dashboard and its HTTP/JSON API on HOST:PORT (port 0 picks a free one; same tokens and TLS as gRPC)");
   cmd->add_option("--scenario-examples", args->scenario_examples, "Directory of scenario files the dashboard offers")->capture_default_str();
+  cmd->add_option("--analytics", args->analytics,
+                  "Anomaly detection and sensor health on the ingest feed (AnalyticsService; unhealthy sensors' "
+                  "readings are down-weighted): on or off")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--sensor-period", args->sensor_period,
+                  "Expected reading period of every sensor, for staleness (e.g. 1m); default: learned per sensor");
   cmd->callback([args] { run_reporting_errors([&] { run_serve(*args); }); });
 }
 

@@ -14,6 +14,7 @@
 namespace citytwin {
 
 class twin_store;
+class feed_analytics;
 
 struct frontdoor_context {
   frontdoor_context(live_twin& t, twin_store& s, twin_inputs& i, twin_catalog c, access_control a)
@@ -31,6 +32,7 @@ struct frontdoor_context {
   ingest_metrics metrics;  // inert unless serve was given --metrics
   scenario_metrics scenario_runs;  // likewise
   std::size_t watch_max_views_behind = 8;  // a watcher further behind is dropped
+  feed_analytics* analytics = nullptr;     // anomalies and sensor health; none: serve --analytics off
 };
 
 }  // namespace citytwin

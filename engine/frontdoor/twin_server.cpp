@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/frontdoor/analytics_service.hpp"
 #include "engine/frontdoor/ingest_service.hpp"
 #include "engine/frontdoor/scenario_service.hpp"
 #include "engine/frontdoor/twin_query_service.hpp"
@@ -60,17 +61,20 @@ void twin_server::start() {
   ingest_ = std::make_unique<ingest_service>(context_);
   query_ = std::make_unique<twin_query_service>(context_);
   scenarios_ = std::make_unique<scenario_service>(context_);
+  analytics_ = std::make_unique<analytics_service>(context_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.address, credentials(options_.tls), &port_);
   builder.RegisterService(ingest_.get());
   builder.RegisterService(query_.get());
   builder.RegisterService(scenarios_.get());
+  builder.RegisterService(analytics_.get());
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);  // larger messages are refused with RESOURCE_EXHAUSTED
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) throw std::runtime_error("cannot listen on " + options_.address + " (address in use?)");
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(true);
-  for (const char* service : {"citytwin.v1.IngestService", "citytwin.v1.TwinService", "citytwin.v1.ScenarioService"})
+  for (const char* service : {"citytwin.v1.IngestService", "citytwin.v1.TwinService", "citytwin.v1.ScenarioService",
+                              "citytwin.v1.AnalyticsService"})
     health->SetServingStatus(service, true);
 }
 

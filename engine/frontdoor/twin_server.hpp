@@ -39,6 +39,7 @@ class twin_server {
   std::unique_ptr<grpc::Service> ingest_;
   std::unique_ptr<grpc::Service> query_;
   std::unique_ptr<grpc::Service> scenarios_;
+  std::unique_ptr<grpc::Service> analytics_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

@@ -30,6 +30,7 @@ class metrics_registry {
   runtime_metrics runtime() const { return runtime_; }
   scenario_metrics scenarios() const { return scenarios_; }
   sampled_metrics sampled() const { return sampled_; }
+  analytics_metrics analytics() const { return analytics_; }
 
   // Runs `sample` at every collection, before the values are read (e.g. to read gauges off the twin).
   // Whatever it reads must outlive every collection (stop the endpoint first).
@@ -48,6 +49,7 @@ class metrics_registry {
   runtime_metrics runtime_;
   scenario_metrics scenarios_;
   sampled_metrics sampled_;
+  analytics_metrics analytics_;
 };
 
 }  // namespace citytwin
