@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -58,21 +59,26 @@ class feed_analytics {
     std::array<std::int64_t, static_cast<std::size_t>(anomaly_kind::count)> last_raised_ms{};
     std::array<bool, static_cast<std::size_t>(anomaly_kind::count)> raised{};
   };
-  struct tracked_sensor {
-    std::string source, twin_id;
-    sensor_health health;
+  // Lookups by string_view, without building a key string per reading.
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  template <class T>
+  using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
+  using source_sensors = string_map<sensor_health>;  // by twin id
 
   void find_anomalies(std::string_view source, const feed_reading& r, twin_history& history,
                       std::vector<anomaly>& found) const;
-  bool due(twin_history& history, const anomaly& a) const;
-  double track_sensor(std::string_view source, const feed_reading& r);
+  bool suppressed(const twin_history& history, anomaly_kind kind, std::int64_t time_ms) const;
+  double track_sensor(source_sensors& sensors, const feed_reading& r);
 
   analytics_options options_;
   analytics_metrics metrics_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, twin_history> twins_;
-  std::unordered_map<std::string, tracked_sensor> sensors_;  // by source + '\n' + twin id
+  string_map<twin_history> twins_;
+  string_map<source_sensors> sources_;  // by ingest source
+  std::size_t sensor_count_ = 0;
   std::uint64_t untracked_readings_ = 0;
   anomaly_log log_;
 };

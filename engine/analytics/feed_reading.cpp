@@ -2,10 +2,10 @@
 
 namespace citytwin {
 
-feed_reading feed_reading_of(const v1::Reading& reading, std::string twin_id, segment_id segment,
+feed_reading feed_reading_of(const v1::Reading& reading, std::string_view twin_id, segment_id segment,
                              const twin_view* view) {
   feed_reading f;
-  f.twin_id = std::move(twin_id);
+  f.twin_id = twin_id;
   if (reading.has_traffic_detector()) {
     const auto& r = reading.traffic_detector();
     f.time_ms = r.observe_time_ms();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "citytwin/v1/twin.pb.h"
 #include "engine/live/live_twin.hpp"
@@ -14,7 +15,7 @@ namespace citytwin {
 enum class feed_quantity : std::uint8_t { detector, meter, voltage, other };
 
 struct feed_reading {
-  std::string twin_id;  // "segment/3-11", "building/17", "node/1203"
+  std::string_view twin_id;  // "segment/3-11", "building/17", "node/1203"; viewed, not owned
   std::int64_t time_ms = 0;
   feed_quantity quantity = feed_quantity::other;
   double value = 0;               // detector: mean speed km/h; meter: active power kW; voltage: p.u.
@@ -25,7 +26,7 @@ struct feed_reading {
 
 // `view` may be null (no model speed then). Segment events and breaker-only SCADA readings come
 // back as feed_quantity::other, which analytics counts for sensor timing only.
-feed_reading feed_reading_of(const v1::Reading& reading, std::string twin_id, segment_id segment,
+feed_reading feed_reading_of(const v1::Reading& reading, std::string_view twin_id, segment_id segment,
                              const twin_view* view);
 
 }  // namespace citytwin

@@ -19,14 +19,21 @@ std::optional<baseline_verdict> robust_baseline::assess_and_add(std::int64_t tim
   bucket& b = hours_[static_cast<std::size_t>(((time_ms / ms_per_hour) % 24 + 24) % 24)];
   std::optional<baseline_verdict> verdict;
   if (b.values.size() >= options.baseline_min_samples) {
-    std::vector<double> scratch = b.values;
-    const double median = median_of(scratch);
-    for (double& v : scratch) v = std::abs(v - median);
-    // 1.4826 * MAD estimates the standard deviation of normally distributed values.
-    const double spread = std::max({1.4826 * median_of(scratch), options.spread_floor_fraction * std::abs(median),
-                                    options.spread_floor_absolute});
-    verdict = baseline_verdict{median, spread, (value - median) / spread};
+    // Sorting the history for every reading would cost more than the rest of ingest; a summary a few values old will do.
+    if (!b.has_summary || b.added_since_refresh >= options.baseline_refresh) {
+      thread_local std::vector<double> scratch;
+      scratch.assign(b.values.begin(), b.values.end());
+      b.median = median_of(scratch);
+      for (double& v : scratch) v = std::abs(v - b.median);
+      // 1.4826 * MAD estimates the standard deviation of normally distributed values.
+      b.spread = std::max({1.4826 * median_of(scratch), options.spread_floor_fraction * std::abs(b.median),
+                           options.spread_floor_absolute});
+      b.has_summary = true;
+      b.added_since_refresh = 0;
+    }
+    verdict = baseline_verdict{b.median, b.spread, (value - b.median) / b.spread};
   }
+  ++b.added_since_refresh;
   if (b.values.size() < options.baseline_capacity) {
     b.values.push_back(value);
   } else {

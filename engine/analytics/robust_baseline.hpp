@@ -28,6 +28,9 @@ class robust_baseline {
   struct bucket {
     std::vector<double> values;  // a ring once full
     std::size_t next = 0;
+    std::size_t added_since_refresh = 0;
+    bool has_summary = false;
+    double median = 0, spread = 0;  // of `values` when last refreshed
   };
   std::array<bucket, 24> hours_;
 };

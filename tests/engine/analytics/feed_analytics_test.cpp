@@ -11,7 +11,8 @@ namespace {
 constexpr std::int64_t minute = 60'000;
 constexpr std::int64_t start = 1'700'000'000'000;
 
-feed_reading detector(const std::string& twin, std::int64_t time_ms, double speed_kmh, std::uint32_t count,
+// Twin ids are string literals: a feed_reading only views its id.
+feed_reading detector(std::string_view twin, std::int64_t time_ms, double speed_kmh, std::uint32_t count,
                       std::optional<double> model_kmh) {
   feed_reading r;
   r.twin_id = twin;
@@ -24,7 +25,7 @@ feed_reading detector(const std::string& twin, std::int64_t time_ms, double spee
   return r;
 }
 
-feed_reading grid_reading(const std::string& twin, std::int64_t time_ms, feed_quantity q, double value) {
+feed_reading grid_reading(std::string_view twin, std::int64_t time_ms, feed_quantity q, double value) {
   feed_reading r;
   r.twin_id = twin;
   r.time_ms = time_ms;
