@@ -126,7 +126,8 @@ void road_segment::observe(const detector_observation& reading) {
     const double hours = static_cast<double>(reading.at - observation_.at) / ms_per_hour;
     const double modelled = static_cast<double>(inflow_ - inflow_at_observation_) / hours;
     // The 60 veh/h keep a quiet segment's few vehicles from swinging the factor.
-    count_steering_ = std::clamp(std::sqrt((modelled + 60) / (reading.flow_veh_h + 60)), 0.5, 2.0);
+    count_steering_ = std::pow(std::clamp(std::sqrt((modelled + 60) / (reading.flow_veh_h + 60)), 0.5, 2.0),
+                               std::clamp(reading.trust, 0.0, 1.0));
   }
   inflow_at_observation_ = inflow_;
   observation_ = reading;
@@ -168,14 +169,22 @@ sim_time road_segment::travel_estimate() const {
     if (count_steering_ == 1) return ms;
     return std::max<sim_time>(1, static_cast<sim_time>(std::llround(static_cast<double>(ms) * count_steering_)));
   };
-  // A live detector's speed is the best estimate there is: it replaces the model's until the next reading.
-  if (has_observation_ && observation_.speed_mps > 0)
-    return steered(std::max<sim_time>(1, static_cast<sim_time>(spec_.length_m / observation_.speed_mps * ms_per_second)));
-  if (vehicles_.empty()) return steered(freeflow_ms_);
+  // A healthy live detector's speed is the best estimate there is: it replaces the model's until the next reading.
+  if (has_observation_ && observation_.speed_mps > 0) {
+    const double trust = std::clamp(observation_.trust, 0.0, 1.0);
+    double speed = observation_.speed_mps;
+    if (trust < 1) speed = trust * speed + (1 - trust) * spec_.length_m / to_seconds(std::max<sim_time>(1, modelled_travel()));
+    return steered(std::max<sim_time>(1, static_cast<sim_time>(spec_.length_m / speed * ms_per_second)));
+  }
+  return steered(modelled_travel());
+}
+
+sim_time road_segment::modelled_travel() const {
+  if (vehicles_.empty()) return freeflow_ms_;
   sim_time queue_delay = 0;
   if (headway_us_ == blocked_headway) queue_delay = ms_per_hour;  // a blocked exit: avoid it for now
   else queue_delay = static_cast<sim_time>(vehicles_.size()) * headway_us_ / us_per_ms;
-  return steered(std::max(recent_travel_ms_, freeflow_ms_ + queue_delay / 2));
+  return std::max(recent_travel_ms_, freeflow_ms_ + queue_delay / 2);
 }
 
 road_segment::route_check road_segment::plan_around_closures(vehicle& v, const router& routes,

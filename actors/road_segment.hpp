@@ -82,7 +82,9 @@ class road_segment {
   // A detector's speed replaces the travel estimate; its count steers inflow: where the model let in
   // more vehicles than counted since the previous reading, routing sees the segment dearer (fewer
   // choose it), where fewer, cheaper: the factor is sqrt((modelled + 60) / (counted + 60)) veh/h,
-  // kept within [0.5, 2].
+  // kept within [0.5, 2]. A reading of trust t < 1 (an unhealthy sensor, engine/analytics/README.md)
+  // counts only that far: the estimate uses the speed t * observed + (1 - t) * modelled, and the
+  // count factor is raised to the power t.
   void observe(const detector_observation& reading);
 
   // Moves every vehicle whose exit falls in [start, end).
@@ -105,6 +107,8 @@ class road_segment {
   [[nodiscard]] const std::deque<vehicle>& vehicles() const { return vehicles_; }
   [[nodiscard]] std::vector<std::uint32_t> priority_vehicle_ids() const;
   [[nodiscard]] sim_time travel_estimate() const;
+  // The model's own travel time, ignoring detector readings.
+  [[nodiscard]] sim_time modelled_travel() const;
   [[nodiscard]] bool closed() const { return closed_; }
   // Every field, the queue included: a restored copy behaves exactly like the original.
   bool operator==(const road_segment&) const = default;

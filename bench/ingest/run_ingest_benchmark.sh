@@ -20,6 +20,11 @@
 #   --quiet-wait S      before each run, wait up to S s for other processes to leave the CPUs idle
 #   --keep-data         keep each run's RocksDB directory (GBs; deleted after the run by default)
 #   --out DIR           where data directories, logs, JSON and the table go (default bench/out/ingest)
+#   --analytics on|off  the server's live analytics (anomalies, sensor health; default on, as serve)
+#   --compare-analytics run each batch size with analytics off, then on, --repeats times, and print the
+#                       slowdown of readings/s with analytics on (issue 9's target: under 10 %)
+#   --repeats N         off/on pairs per batch size with --compare-analytics (default 1)
+#   --no-sync           serve with --no-sync (no fsync per ack: CPU-bound, the harder case for analytics)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -39,6 +44,10 @@ quiet_wait=0
 keep_data=0
 rate=0
 out=bench/out/ingest
+analytics=on
+compare=0
+repeats=1
+server_flags=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir=$2; shift 2 ;;
@@ -55,6 +64,10 @@ while [[ $# -gt 0 ]]; do
     --keep-data) keep_data=1; shift ;;
     --rate) rate=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --analytics) analytics=$2; shift 2 ;;
+    --compare-analytics) compare=1; shift ;;
+    --repeats) repeats=$2; shift 2 ;;
+    --no-sync) server_flags+=(--no-sync); shift ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "error: unknown option $1 (see --help)"; exit 2 ;;
   esac
@@ -98,13 +111,13 @@ wait_quiet() {
   echo "note: the machine did not become quiet within ${quiet_wait} s; running anyway (see the 'other CPU' column)"
 }
 
-# start_server NAME: a fresh data directory and server; sets server_pid and port.
+# start_server NAME MODE: a fresh data directory and server with analytics MODE; sets server_pid and port.
 start_server() {
-  local name=$1
+  local name=$1 mode=$2
   local data=$out/data-$name
   rm -rf "$data" "$out/port-$name"
   "$citytwin" serve --city "$city" --grpc 127.0.0.1:0 --port-file "$out/port-$name" --data-dir "$data" \
-    >"$out/server-$name.log" 2>&1 &
+    --analytics "$mode" ${server_flags[@]+"${server_flags[@]}"} >"$out/server-$name.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 600); do
     [[ -s $out/port-$name ]] && break
@@ -131,11 +144,11 @@ sample_rss() {
   done
 }
 
-# run_one NAME BATCH DURATION REPORT_EVERY: leaves $out/NAME.json, .meta, load-NAME.log, rss-NAME.txt
+# run_one NAME BATCH DURATION REPORT_EVERY [MODE]: leaves $out/NAME.json, .meta, load-NAME.log, rss-NAME.txt
 run_one() {
-  local name=$1 batch=$2 secs=$3 every=$4
+  local name=$1 batch=$2 secs=$3 every=$4 mode=${5:-$analytics}
   wait_quiet
-  start_server "$name"
+  start_server "$name" "$mode"
   sample_rss "$out/rss-$name.txt" &
   sampler_pid=$!
   local hz ticks0 ticks1 busy0 busy1 t0 t1 perf_pid=""
@@ -165,8 +178,10 @@ run_one() {
   stop_server
   [[ $keep_data == 1 ]] || rm -rf "$out/data-$name"
   # server CPU and all CPU used on the machine, in % of one core over the whole load (warm-up included)
+  local load1
+  load1=$(cut -d' ' -f1 /proc/loadavg)
   echo "$hwm $(awk -v a="$ticks0" -v b="$ticks1" -v c="$busy0" -v d="$busy1" -v hz="$hz" -v t0="$t0" -v t1="$t1" \
-    'BEGIN {printf "%.0f %.0f", 100 * (b - a) / hz / (t1 - t0), 100 * (d - c) / hz / (t1 - t0)}')" >"$out/$name.meta"
+    'BEGIN {printf "%.0f %.0f", 100 * (b - a) / hz / (t1 - t0), 100 * (d - c) / hz / (t1 - t0)}') $load1" >"$out/$name.meta"
 }
 
 machine() {
@@ -177,8 +192,8 @@ machine() {
 }
 
 row() {  # row NAME BATCH
-  local name=$1 batch=$2 hwm cpu all
-  read -r hwm cpu all <"$out/$name.meta"
+  local name=$1 batch=$2 hwm cpu all load1
+  read -r hwm cpu all load1 <"$out/$name.meta"
   python3 - "$out/$name.json" "$batch" "$hwm" "$cpu" "$all" "$out/client-$name.time" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -198,18 +213,51 @@ PY
 table=$out/table.md
 {
   echo "Machine: $(machine)"
-  echo "City: $city; server: citytwin serve (synced writes), time scale 1; load: $streams streams x window $window$([[ $rate != 0 ]] && echo ", offered $rate readings/s"), ${duration} s measured after ${warmup} s warm-up"
+  echo "City: $city; server: citytwin serve ($([[ ${#server_flags[@]} -gt 0 ]] && echo "--no-sync" || echo "synced writes"), analytics $([[ $compare == 1 ]] && echo "off vs on" || echo "$analytics")), time scale 1; load: $streams streams x window $window$([[ $rate != 0 ]] && echo ", offered $rate readings/s"), ${duration} s measured after ${warmup} s warm-up"
   echo
 } >"$table"
 [[ -n ${batch_sizes// /} ]] && {
   echo "| batch | streams x window | readings/s | batches/s | p50 ack (ms) | p90 (ms) | p99 (ms) | max (ms) | rejected | server peak RSS (MB) | server CPU | client CPU | other CPU | readings/s first → last interval |"
   echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } >>"$table"
-for batch in $batch_sizes; do
-  echo "== batch size $batch"
-  run_one "batch$batch" "$batch" "$duration" 10
-  row "batch$batch" "$batch" >>"$table"
-done
+if [[ $compare == 1 ]]; then
+  pairs=()
+  for batch in $batch_sizes; do
+    for r in $(seq 1 "$repeats"); do
+      for mode in off on; do
+        echo "== batch size $batch, analytics $mode ($r of $repeats)"
+        run_one "batch$batch-$mode-$r" "$batch" "$duration" 10 "$mode"
+        row "batch$batch-$mode-$r" "$batch" | sed "s/^| /| $mode · /" >>"$table"
+      done
+      pairs+=("$batch $out/batch$batch-off-$r.json $out/batch$batch-on-$r.json $out/batch$batch-off-$r.meta $out/batch$batch-on-$r.meta")
+    done
+  done
+  {
+    echo
+    echo "Analytics on against off (readings/s; slowdown = 1 - on / off; load = 1-minute load average at the end of each run):"
+    echo
+    echo "| batch | off readings/s | on readings/s | slowdown | off p50 ack (ms) | on p50 ack (ms) | load off / on |"
+    echo "|---:|---:|---:|---:|---:|---:|---|"
+    for p in "${pairs[@]}"; do
+      # shellcheck disable=SC2086
+      python3 - $p <<'PY'
+import json, sys
+batch, off, on, off_meta, on_meta = sys.argv[1:6]
+a, b = json.load(open(off)), json.load(open(on))
+la, lb = open(off_meta).read().split()[3], open(on_meta).read().split()[3]
+slow = 1 - b["readings_per_s"] / a["readings_per_s"]
+print(f"| {int(batch):,} | {a['readings_per_s']:,.0f} | {b['readings_per_s']:,.0f} | {100 * slow:+.1f} % | "
+      f"{a['ack_latency_ms']['p50']:.2f} | {b['ack_latency_ms']['p50']:.2f} | {la} / {lb} |")
+PY
+    done
+  } >>"$table"
+else
+  for batch in $batch_sizes; do
+    echo "== batch size $batch"
+    run_one "batch$batch" "$batch" "$duration" 10
+    row "batch$batch" "$batch" >>"$table"
+  done
+fi
 
 if [[ $long == 1 ]]; then
   echo "== memory run: batch size 1000 for $long_duration s"

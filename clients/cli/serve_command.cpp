@@ -9,6 +9,7 @@
 
 #include "clients/cli/commands.hpp"
 #include "engine/forecast/rolling_forecast.hpp"
+#include "engine/analytics/feed_analytics.hpp"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_server.hpp"
 #include "engine/grid/city_grid.hpp"
@@ -53,6 +54,8 @@ struct serve_arguments {
   std::string forecast_every = "5m";
   std::string forecast_horizon = "30m";
   std::string forecast_step = "5m";
+  std::string analytics = "on";
+  std::string sensor_period;  // empty: learned per sensor
 };
 
 // The rolling forecast's settings from the flags (checked before anything starts).
@@ -130,6 +133,14 @@ void run_serve(const serve_arguments& a) {
   context.scenario_runs = metrics.scenarios();
   auto forecasts = forecasting ? std::make_unique<rolling_forecast>(twin, power.get(), forecast_settings) : nullptr;
   context.forecast = forecasts.get();
+  std::unique_ptr<feed_analytics> analytics;
+  if (a.analytics == "on") {
+    analytics_options options;
+    if (!a.sensor_period.empty()) options.health.expected_period_ms = parse_duration(a.sensor_period);
+    analytics = std::make_unique<feed_analytics>(options, metrics.analytics());
+    context.analytics = analytics.get();
+    metrics.on_collect([&analytics] { analytics->sample_metrics(wall_clock_epoch_ms()); });
+  }
   live_sampler sampler(metrics.sampled(), twin, *store, power.get());
   metrics.on_collect([&sampler] { sampler.sample(); });
   // Declared after everything its scrapes read, so it stops first.
@@ -255,6 +266,13 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--forecast-step", args->forecast_step, "Forecast checkpoints at multiples of this (simulated time)")
       ->capture_default_str();
+  cmd->add_option("--analytics", args->analytics,
+                  "Anomaly detection and sensor health on the ingest feed (AnalyticsService; unhealthy sensors' "
+                  "readings are down-weighted): on or off")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--sensor-period", args->sensor_period,
+                  "Expected reading period of every sensor, for staleness (e.g. 1m); default: learned per sensor");
   cmd->callback([args] { run_reporting_errors([&] { run_serve(*args); }); });
 }
 

@@ -10,6 +10,7 @@
 
 #include "citytwin/v1/audit.grpc.pb.h"
 #include "citytwin/v1/forecast.grpc.pb.h"
+#include "citytwin/v1/analytics.grpc.pb.h"
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "clients/twinctl/audit_table.hpp"
 #include "clients/twinctl/detector_csv.hpp"
@@ -348,6 +349,82 @@ int run_forecast(const connection_options& c, const forecast_arguments& a) {
       fmt::print("node {}: loading {}, {:.3f} p.u.{}\n", t.twin().id(),
                  t.utility_node().has_loading() ? fmt::format("{:.0f} %", 100 * t.utility_node().loading().value()) : "-",
                  t.utility_node().voltage_pu(), t.utility_node().energized() ? "" : ", de-energized");
+// Live analytics (AnalyticsService): anomalies, listed or followed, and sensor health.
+struct anomaly_arguments {
+  std::string segment;  // empty: every twin
+  double since_s = 3600;
+  bool follow = false;
+  int limit = 100;
+};
+
+void print_anomaly(const v1::Anomaly& a) {
+  const char* kind = v1::AnomalyKind_Name(a.kind()).c_str() + std::string("ANOMALY_KIND_").size();
+  fmt::print("{}  {:<20} {}/{}  score {:.1f}  {}  [{}]\n", a.time_ms(), kind,
+             v1::TwinKind_Name(a.twin().kind()).substr(std::string("TWIN_KIND_").size()), a.twin().id(), a.score(),
+             a.reason(), a.source());
+}
+
+int run_anomalies(const connection_options& c, const anomaly_arguments& a) {
+  auto stub = v1::AnalyticsService::NewStub(open_channel(c));
+  v1::AnomalyFilter filter;
+  filter.set_start_time_ms(now_ms() - static_cast<std::int64_t>(a.since_s * 1000));
+  if (!a.segment.empty()) {
+    filter.mutable_twin()->set_kind(v1::TWIN_KIND_ROAD_SEGMENT);
+    filter.mutable_twin()->set_id(a.segment);
+  }
+  if (a.follow) {
+    grpc::ClientContext context;
+    prepare(context, c, true);
+    v1::WatchAnomaliesRequest request;
+    *request.mutable_filter() = filter;
+    request.set_send_existing(true);
+    auto reader = stub->WatchAnomalies(&context, request);
+    v1::Anomaly anomaly;
+    while (reader->Read(&anomaly)) {
+      print_anomaly(anomaly);
+      std::fflush(stdout);
+    }
+    check(reader->Finish(), "watch anomalies");
+    return EXIT_SUCCESS;
+  }
+  v1::ListAnomaliesRequest request;
+  *request.mutable_filter() = filter;
+  request.set_page_size(a.limit);
+  grpc::ClientContext context;
+  prepare(context, c);
+  v1::ListAnomaliesResponse response;
+  check(stub->ListAnomalies(&context, request, &response), "list anomalies");
+  for (const auto& anomaly : response.anomalies()) print_anomaly(anomaly);
+  fmt::print(stderr, "{} anomalies{}\n", response.anomalies_size(), response.next_page_token().empty() ? "" : " (more: raise --limit)");
+  return EXIT_SUCCESS;
+}
+
+int run_sensors(const connection_options& c, const std::string& source, bool unhealthy_only) {
+  auto stub = v1::AnalyticsService::NewStub(open_channel(c));
+  {
+    grpc::ClientContext context;
+    prepare(context, c);
+    v1::FeedHealth feed;
+    check(stub->GetFeedHealth(&context, v1::GetFeedHealthRequest(), &feed), "feed health");
+    fmt::print("{} sensors: {} healthy, {} stale, {} stuck, {} drifting, {} out of order, {} duplicate timestamps; "
+               "{} anomalies\n",
+               feed.sensors(), feed.healthy(), feed.stale(), feed.stuck(), feed.drifting(), feed.out_of_order(),
+               feed.duplicate_timestamps(), feed.anomalies());
+  }
+  grpc::ClientContext context;
+  prepare(context, c);
+  v1::GetSensorHealthRequest request;
+  request.set_source(source);
+  v1::GetSensorHealthResponse response;
+  check(stub->GetSensorHealth(&context, request, &response), "sensor health");
+  for (const auto& s : response.sensors()) {
+    if (unhealthy_only && s.flags_size() == 0) continue;
+    std::string flags;
+    for (int f : s.flags())
+      flags += (flags.empty() ? "" : ",") + v1::SensorFlag_Name(static_cast<v1::SensorFlag>(f)).substr(std::string("SENSOR_FLAG_").size());
+    fmt::print("{:<24} {}/{:<12} {:<24} trust {:.2f}  {} readings, period {} ms\n", s.source(),
+               v1::TwinKind_Name(s.twin().kind()).substr(std::string("TWIN_KIND_").size()), s.twin().id(),
+               flags.empty() ? "healthy" : flags, s.trust(), s.readings(), s.expected_period_ms());
   }
   return EXIT_SUCCESS;
 }
@@ -441,6 +518,20 @@ int main(int argc, char** argv) {
   forecast->add_flag("--trouble", fa.trouble, "List the predicted trouble instead");
   forecast->add_flag("--status", fa.status, "Show the forecast's settings and cost instead");
   forecast->callback(guarded([&] { return run_forecast(c, fa); }));
+  anomaly_arguments aa;
+  auto* anomalies = app.add_subcommand("anomalies", "Anomalies the live analytics raised (see engine/analytics/README.md)");
+  anomalies->add_option("--segment", aa.segment, "Only this segment (FROM-TO or index)");
+  anomalies->add_option("--since", aa.since_s, "Seconds back from now")->capture_default_str();
+  anomalies->add_option("--limit", aa.limit, "Print at most this many")->check(CLI::Range(1, 1000))->capture_default_str();
+  anomalies->add_flag("--follow", aa.follow, "Keep streaming new anomalies until interrupted");
+  anomalies->callback(guarded([&] { return run_anomalies(c, aa); }));
+
+  std::string sensor_source;
+  bool unhealthy_only = false;
+  auto* sensors = app.add_subcommand("sensors", "Health of the feed's sensors: stale, stuck, drifting, out of order");
+  sensors->add_option("--source", sensor_source, "Only this ingest source");
+  sensors->add_flag("--unhealthy", unhealthy_only, "List only sensors with a flag");
+  sensors->callback(guarded([&] { return run_sensors(c, sensor_source, unhealthy_only); }));
 
   try {
     app.parse(argc, argv);

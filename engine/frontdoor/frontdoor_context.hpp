@@ -16,6 +16,7 @@ namespace citytwin {
 
 class twin_store;
 class rolling_forecast;
+class feed_analytics;
 
 struct frontdoor_context {
   frontdoor_context(live_twin& t, twin_store& s, twin_inputs& i, twin_catalog c, access_control a)
@@ -35,6 +36,7 @@ struct frontdoor_context {
   scenario_metrics scenario_runs;  // likewise
   std::size_t watch_max_views_behind = 8;  // a watcher further behind is dropped
   rolling_forecast* forecast = nullptr;    // null with serve --forecast off
+  feed_analytics* analytics = nullptr;     // anomalies and sensor health; none: serve --analytics off
 };
 
 }  // namespace citytwin

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "engine/frontdoor/ingest_audit.hpp"
+#include "engine/analytics/feed_analytics.hpp"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/store/twin_store.hpp"
 
@@ -23,6 +24,26 @@ void reject_all(const v1::IngestBatch& batch, v1::IngestAck& ack, v1::RejectionC
 const std::string ingest_method = "/" + std::string(v1::IngestService::service_full_name()) + "/Ingest";
 
 }  // namespace
+
+std::vector<double> ingest_service::assess(const v1::IngestBatch& batch,
+                                           const std::vector<std::pair<int, accepted_reading>>& accepted) {
+  if (context_.analytics == nullptr) return std::vector<double>(accepted.size(), 1.0);
+  const auto view = context_.twin.view();
+  std::vector<feed_reading> readings;
+  readings.reserve(accepted.size());
+  std::vector<std::size_t> positions;  // in `accepted`; segment events are control, not sensor readings
+  positions.reserve(accepted.size());
+  for (std::size_t k = 0; k < accepted.size(); ++k) {
+    const auto& [i, target] = accepted[k];
+    if (batch.readings(i).has_segment_event()) continue;
+    readings.push_back(feed_reading_of(batch.readings(i), target.twin_id, target.segment, view.get()));
+    positions.push_back(k);
+  }
+  const std::vector<double> assessed = context_.analytics->assess(batch.source(), readings);
+  std::vector<double> trust(accepted.size(), 1.0);
+  for (std::size_t j = 0; j < positions.size(); ++j) trust[positions[j]] = assessed[j];
+  return trust;
+}
 
 v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const audit_call& call) {
   v1::IngestAck ack;
@@ -82,6 +103,7 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const a
   }
   // The batch's readings hold consecutive log positions ending at written.log_position.
   const std::uint64_t first = written.log_position + 1 - records.size();
+  const std::vector<double> trust = assess(batch, accepted);
   for (std::size_t k = 0; k < accepted.size(); ++k) {
     const auto& [i, target] = accepted[k];
     const v1::Reading& reading = batch.readings(i);
@@ -92,7 +114,7 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const a
     }
     if (record_reading(reading, target.segment, first + k, context_.inputs))
       send_to_simulation(target.segment, context_.inputs.get(target.segment), context_.twin,
-                         reading.has_segment_event(), reading.has_traffic_detector());
+                         reading.has_segment_event(), reading.has_traffic_detector(), trust[k]);
   }
   return ack;
 }

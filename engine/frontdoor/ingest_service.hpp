@@ -6,6 +6,9 @@
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "engine/frontdoor/frontdoor_context.hpp"
 
+#include <utility>
+#include <vector>
+
 namespace citytwin {
 
 class ingest_service final : public v1::IngestService::Service {
@@ -21,6 +24,9 @@ class ingest_service final : public v1::IngestService::Service {
   v1::IngestAck handle_batch(const v1::IngestBatch& batch, const audit_call& call);
 
  private:
+  // Anomalies and sensor health of the accepted readings (when analytics run); each reading's trust.
+  std::vector<double> assess(const v1::IngestBatch& batch, const std::vector<std::pair<int, accepted_reading>>& accepted);
+
   frontdoor_context& context_;
 };
 

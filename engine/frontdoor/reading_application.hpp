@@ -16,9 +16,10 @@ namespace citytwin {
 // name their building or utility node themselves, so `segment` is only used for traffic readings.
 bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_t log_position, twin_inputs& inputs);
 
-// Hands a segment's newest event and/or observation to the simulation.
+// Hands a segment's newest event and/or observation to the simulation; `trust` is the observation's
+// weight against the model (its sensor's health, engine/analytics; 1 after a restart).
 void send_to_simulation(segment_id segment, const segment_inputs& state, live_twin& twin, bool events = true,
-                        bool observations = true);
+                        bool observations = true, double trust = 1);
 
 // Hands the values of a recorded meter or SCADA reading that are still the newest to the grid: a meter sets
 // its building's load, a breaker state opens or closes the breaker, a measured voltage is assimilated.

@@ -26,20 +26,24 @@ grpc::Status find_twin(frontdoor_context& context, const v1::TwinRef& ref, v1::T
   return grpc::Status::OK;
 }
 
-grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryRequest& request,
-                          v1::GetHistoryResponse* response) {
-  const auto& ref = request.twin();
-  std::string twin_id;
+grpc::Status stored_twin_id(frontdoor_context& context, const v1::TwinRef& ref, std::string* twin_id) {
   if (ref.kind() == v1::TWIN_KIND_BUILDING || ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {
     auto found = grid_twin(context.catalog, ref, context.inputs);
     if (const auto* why = std::get_if<std::string>(&found)) return {grpc::StatusCode::NOT_FOUND, *why};
     // The canonical id ("7", never "007"), as ingest stores it.
-    twin_id = (ref.kind() == v1::TWIN_KIND_BUILDING ? "building/" : "node/") + std::get<v1::Twin>(found).id();
-  } else {
-    const auto resolved = context.catalog.directory.resolve(ref.id());
-    if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
-    twin_id = "segment/" + context.catalog.directory.id_of(std::get<segment_id>(resolved));
+    *twin_id = (ref.kind() == v1::TWIN_KIND_BUILDING ? "building/" : "node/") + std::get<v1::Twin>(found).id();
+    return grpc::Status::OK;
   }
+  const auto resolved = context.catalog.directory.resolve(ref.id());
+  if (const auto* why = std::get_if<std::string>(&resolved)) return {grpc::StatusCode::NOT_FOUND, *why};
+  *twin_id = "segment/" + context.catalog.directory.id_of(std::get<segment_id>(resolved));
+  return grpc::Status::OK;
+}
+
+grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryRequest& request,
+                          v1::GetHistoryResponse* response) {
+  std::string twin_id;
+  if (auto s = stored_twin_id(context, request.twin(), &twin_id); !s.ok()) return s;
   if (request.end_time_ms() != 0 && request.end_time_ms() < request.start_time_ms())
     return invalid("end_time_ms is before start_time_ms");
   for (int type : request.entry_types())

@@ -11,6 +11,9 @@ namespace citytwin {
 
 // One twin's current state: a road segment from the latest view, a building or utility node from the grid's.
 grpc::Status find_twin(frontdoor_context& context, const v1::TwinRef& ref, v1::Twin* response);
+// The id the store and analytics key a twin by ("segment/3-11", "building/17", "node/1203"); NOT_FOUND
+// when no such twin exists.
+grpc::Status stored_twin_id(frontdoor_context& context, const v1::TwinRef& ref, std::string* twin_id);
 // A twin's stored readings in a time range, one page.
 grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryRequest& request,
                           v1::GetHistoryResponse* response);

@@ -8,6 +8,7 @@
 
 #include "engine/frontdoor/audit_service.hpp"
 #include "engine/frontdoor/forecast_service.hpp"
+#include "engine/frontdoor/analytics_service.hpp"
 #include "engine/frontdoor/ingest_service.hpp"
 #include "engine/frontdoor/scenario_service.hpp"
 #include "engine/frontdoor/twin_query_service.hpp"
@@ -64,6 +65,7 @@ void twin_server::start() {
   scenarios_ = std::make_unique<scenario_service>(context_);
   audit_ = std::make_unique<audit_service>(context_);
   forecasts_ = std::make_unique<forecast_service>(context_);
+  analytics_ = std::make_unique<analytics_service>(context_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.address, credentials(options_.tls), &port_);
   builder.RegisterService(ingest_.get());
@@ -71,13 +73,15 @@ void twin_server::start() {
   builder.RegisterService(scenarios_.get());
   builder.RegisterService(audit_.get());
   builder.RegisterService(forecasts_.get());
+  builder.RegisterService(analytics_.get());
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);  // larger messages are refused with RESOURCE_EXHAUSTED
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) throw std::runtime_error("cannot listen on " + options_.address + " (address in use?)");
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(true);
   for (const char* service : {"citytwin.v1.IngestService", "citytwin.v1.TwinService", "citytwin.v1.ScenarioService",
-                              "citytwin.v1.AuditService", "citytwin.v1.ForecastService"})
+                              "citytwin.v1.AuditService", "citytwin.v1.ForecastService",
+                              "citytwin.v1.AnalyticsService"})
     health->SetServingStatus(service, true);
 }
 

@@ -41,6 +41,7 @@ class twin_server {
   std::unique_ptr<grpc::Service> scenarios_;
   std::unique_ptr<grpc::Service> audit_;
   std::unique_ptr<grpc::Service> forecasts_;
+  std::unique_ptr<grpc::Service> analytics_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

@@ -114,4 +114,10 @@ void sampled_metrics::set_delayed_write_rate(std::uint64_t bytes_per_second) con
 }
 void sampled_metrics::set_write_stopped(bool stopped) const { set(write_stopped_, stopped ? 1 : 0); }
 
+void analytics_metrics::count_anomaly(anomaly_kind kind) const { add(anomalies_[index(kind)], 1); }
+
+void analytics_metrics::set_sensors(sensor_state state, std::uint64_t count) const {
+  set(sensors_[index(state)], static_cast<double>(count));
+}
+
 }  // namespace citytwin

@@ -8,6 +8,8 @@
 #include <cstdint>
 
 #include "citytwin/v1/twin.pb.h"
+#include "engine/analytics/anomaly.hpp"
+#include "engine/analytics/sensor_health.hpp"
 
 namespace prometheus {
 class Counter;
@@ -119,6 +121,18 @@ class sampled_metrics {
   prometheus::Counter* write_stall_seconds_ = nullptr;
   prometheus::Gauge* delayed_write_rate_ = nullptr;
   prometheus::Gauge* write_stopped_ = nullptr;
+};
+
+// Live analytics (engine/analytics): anomalies raised by kind, sensors by health state.
+class analytics_metrics {
+ public:
+  void count_anomaly(anomaly_kind kind) const;
+  void set_sensors(sensor_state state, std::uint64_t count) const;
+
+ private:
+  friend class metrics_registry;
+  std::array<prometheus::Counter*, static_cast<std::size_t>(anomaly_kind::count)> anomalies_{};
+  std::array<prometheus::Gauge*, static_cast<std::size_t>(sensor_state::count)> sensors_{};
 };
 
 }  // namespace citytwin

@@ -175,6 +175,21 @@ metrics_registry::metrics_registry()
                                  .Help("1 while RocksDB stops all writes to the twin store (compaction far behind)")
                                  .Register(r)
                                  .Add({});
+
+  auto& anomalies = prometheus::BuildCounter()
+                        .Name("citytwin_anomalies_total")
+                        .Help("Anomalies raised by live analytics (serve --analytics on), by kind; see "
+                              "engine/analytics/README.md")
+                        .Register(r);
+  for (std::size_t i = 0; i < count_of<anomaly_kind>(); ++i)
+    analytics_.anomalies_[i] = &anomalies.Add({{"kind", label_of(nth<anomaly_kind>(i))}});
+  auto& sensors = prometheus::BuildGauge()
+                      .Name("citytwin_sensors")
+                      .Help("Feed sensors (ingest source x twin) by health state at the last scrape: stale, "
+                            "stuck, drifting, out_of_order, duplicate_timestamps or healthy")
+                      .Register(r);
+  for (std::size_t i = 0; i < count_of<sensor_state>(); ++i)
+    analytics_.sensors_[i] = &sensors.Add({{"state", label_of(nth<sensor_state>(i))}});
 }
 
 metrics_registry::~metrics_registry() = default;

@@ -31,6 +31,7 @@ class metrics_registry {
   scenario_metrics scenarios() const { return scenarios_; }
   sampled_metrics sampled() const { return sampled_; }
   forecast_metrics forecasts() const { return forecasts_; }
+  analytics_metrics analytics() const { return analytics_; }
 
   // Runs `sample` at every collection, before the values are read (e.g. to read gauges off the twin).
   // Whatever it reads must outlive every collection (stop the endpoint first).
@@ -50,6 +51,7 @@ class metrics_registry {
   scenario_metrics scenarios_;
   sampled_metrics sampled_;
   forecast_metrics forecasts_;
+  analytics_metrics analytics_;
 };
 
 }  // namespace citytwin

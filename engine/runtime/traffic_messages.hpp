@@ -166,12 +166,13 @@ struct detector_observation {
   sim_time at = 0;
   double speed_mps = 0;
   double flow_veh_h = 0;  // the count over its interval as a rate; negative when the reading gave no interval
+  double trust = 1;       // in [0, 1]: how far the reading overrides the model (sensor health, engine/analytics)
   bool operator==(const detector_observation&) const = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, detector_observation& x) {
-  return f(caf::meta::type_name("detector_observation"), x.at, x.speed_mps, x.flow_veh_h);
+  return f(caf::meta::type_name("detector_observation"), x.at, x.speed_mps, x.flow_veh_h, x.trust);
 }
 
 // Coordinator -> shard: run window `window`; wake these segments; apply these controls first.

@@ -168,6 +168,22 @@ TEST(road_segment, detector_counts_steer_the_travel_estimate_routing_sees) {
   EXPECT_EQ(f.segment.travel_estimate(), 20'000);
 }
 
+TEST(road_segment, a_distrusted_reading_moves_the_estimate_less_than_a_trusted_one) {
+  // Empty segment: the model says free flow, 100 m at 10 m/s = 10 s. A detector reports 2 m/s (50 s).
+  fixture trusted, flagged;
+  trusted.segment.observe({0, 2, -1, 1.0});
+  flagged.segment.observe({0, 2, -1, 0.25});
+  EXPECT_EQ(trusted.segment.travel_estimate(), 50 * ms_per_second);
+  // 0.25 * 2 + 0.75 * 10 = 8 m/s: 12.5 s.
+  EXPECT_EQ(flagged.segment.travel_estimate(), 12'500);
+  const sim_time model = flagged.segment.modelled_travel();
+  EXPECT_LT(std::abs(flagged.segment.travel_estimate() - model), std::abs(trusted.segment.travel_estimate() - model));
+  // Trust 0: the model alone.
+  fixture ignored;
+  ignored.segment.observe({0, 2, -1, 0.0});
+  EXPECT_EQ(ignored.segment.travel_estimate(), model);
+}
+
 TEST(road_segment, freed_room_reaches_upstream_at_the_hole_speed) {
   auto g = corridor();
   segment_model_options options;

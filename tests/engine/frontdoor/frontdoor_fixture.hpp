@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "citytwin/v1/twin.grpc.pb.h"
+#include "engine/analytics/feed_analytics.hpp"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_server.hpp"
 #include "engine/grid/city_grid.hpp"
@@ -56,6 +57,8 @@ class frontdoor_fixture : public ::testing::Test {
                                                              R"({"token": ")" + admin_token + R"(", "identity": "root", "role": "admin"}]})");
     context_ = std::make_unique<frontdoor_context>(*twin_, *store_, inputs_, std::move(catalog),
                                                    access_control::from_file(tokens));
+    // Analytics on, as `serve` runs by default.
+    context_->analytics = &analytics_;
     twin_->start();
     if (power_) power_->start();
     server_ = std::make_unique<twin_server>(*context_, server_options{"127.0.0.1:0", server_tls()});
@@ -141,6 +144,7 @@ class frontdoor_fixture : public ::testing::Test {
   std::unique_ptr<city_grid> grid_;
   std::unique_ptr<live_grid> power_;
   twin_inputs inputs_;
+  feed_analytics analytics_;
   std::unique_ptr<frontdoor_context> context_;
   std::unique_ptr<twin_server> server_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -53,6 +53,7 @@ TEST(metrics_registry, every_series_exists_at_zero_with_help_and_conventional_na
         "citytwin_live_lag_seconds", "citytwin_live_simulated_seconds_per_wall_second",
         R"(citytwin_scenario_runs_total{outcome="succeeded"})", R"(citytwin_scenario_runs_total{outcome="failed"})",
         R"(citytwin_scenario_runs_total{outcome="cancelled"})", "citytwin_scenario_run_duration_seconds_count",
+        R"(citytwin_anomalies_total{kind="speed_below_model"})", R"(citytwin_sensors{state="stale"})",
         "citytwin_rocksdb_write_stalls_total", "citytwin_rocksdb_write_stall_seconds_total",
         "citytwin_rocksdb_delayed_write_rate_bytes_per_second", "citytwin_rocksdb_write_stopped",
         R"(citytwin_forecast_runs_total{outcome="succeeded"})", R"(citytwin_forecast_runs_total{outcome="failed"})",
@@ -79,7 +80,7 @@ TEST(metrics_registry, every_series_exists_at_zero_with_help_and_conventional_na
       EXPECT_GT(line.size(), 7 + 20u) << line;
     }
   }
-  EXPECT_EQ(families, 18);
+  EXPECT_EQ(families, 20);
 }
 
 TEST(metrics_registry, an_ack_counts_accepted_readings_and_each_rejection_by_reason) {
