@@ -349,6 +349,10 @@ int run_forecast(const connection_options& c, const forecast_arguments& a) {
       fmt::print("node {}: loading {}, {:.3f} p.u.{}\n", t.twin().id(),
                  t.utility_node().has_loading() ? fmt::format("{:.0f} %", 100 * t.utility_node().loading().value()) : "-",
                  t.utility_node().voltage_pu(), t.utility_node().energized() ? "" : ", de-energized");
+  }
+  return EXIT_SUCCESS;
+}
+
 // Live analytics (AnalyticsService): anomalies, listed or followed, and sensor health.
 struct anomaly_arguments {
   std::string segment;  // empty: every twin
@@ -518,13 +522,14 @@ int main(int argc, char** argv) {
   forecast->add_flag("--trouble", fa.trouble, "List the predicted trouble instead");
   forecast->add_flag("--status", fa.status, "Show the forecast's settings and cost instead");
   forecast->callback(guarded([&] { return run_forecast(c, fa); }));
-  anomaly_arguments aa;
+
+  anomaly_arguments na;
   auto* anomalies = app.add_subcommand("anomalies", "Anomalies the live analytics raised (see engine/analytics/README.md)");
-  anomalies->add_option("--segment", aa.segment, "Only this segment (FROM-TO or index)");
-  anomalies->add_option("--since", aa.since_s, "Seconds back from now")->capture_default_str();
-  anomalies->add_option("--limit", aa.limit, "Print at most this many")->check(CLI::Range(1, 1000))->capture_default_str();
-  anomalies->add_flag("--follow", aa.follow, "Keep streaming new anomalies until interrupted");
-  anomalies->callback(guarded([&] { return run_anomalies(c, aa); }));
+  anomalies->add_option("--segment", na.segment, "Only this segment (FROM-TO or index)");
+  anomalies->add_option("--since", na.since_s, "Seconds back from now")->capture_default_str();
+  anomalies->add_option("--limit", na.limit, "Print at most this many")->check(CLI::Range(1, 1000))->capture_default_str();
+  anomalies->add_flag("--follow", na.follow, "Keep streaming new anomalies until interrupted");
+  anomalies->callback(guarded([&] { return run_anomalies(c, na); }));
 
   std::string sensor_source;
   bool unhealthy_only = false;

@@ -188,8 +188,9 @@ TEST_F(analytics_frontdoor, anomalies_never_change_the_stored_readings) {
     batches.push_back(b);
   }
   for (const auto& b : batches) {
-    const v1::IngestAck with = ingest_service(*on.context).handle_batch(b);
-    const v1::IngestAck without = ingest_service(*off.context).handle_batch(b);
+    const audit_call feed{"loop-detectors", "feed", "grpc", "test", "/citytwin.v1.IngestService/Ingest"};
+    const v1::IngestAck with = ingest_service(*on.context).handle_batch(b, feed);
+    const v1::IngestAck without = ingest_service(*off.context).handle_batch(b, feed);
     EXPECT_EQ(with.SerializeAsString(), without.SerializeAsString());
   }
   EXPECT_GT(on.analytics.anomalies().last_sequence(), 0u);
