@@ -3,11 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +22,8 @@
 
 extern char** environ;
 
+#include "tests/support/free_port.hpp"
+
 namespace citytwin {
 
 namespace {
@@ -32,18 +31,7 @@ namespace {
 const std::string sioux = std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/SiouxFalls";
 constexpr auto process_timeout = std::chrono::seconds(240);
 
-// A port the kernel just handed out and released: free for the moment the test needs it.
-std::uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
+using testing::free_port;
 
 // The citytwin binary with `arguments`, output to `log`, in the background.
 pid_t start(const std::string& arguments, const std::string& log) {

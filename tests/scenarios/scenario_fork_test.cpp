@@ -9,15 +9,14 @@
 #include "engine/import/city_loader.hpp"
 #include "scenarios/scenario_jobs.hpp"
 
+#include "tests/support/bundled_city.hpp"
+
 namespace citytwin {
 namespace {
 
 const std::string source_dir = CITYTWIN_SOURCE_DIR;
 
-const city_graph& sioux_falls() {
-  static const loaded_city city = load_city(source_dir + "/data/tntp/SiouxFalls");
-  return city.graph;
-}
+using testing::sioux_falls;
 
 scenario closure_scenario(const std::string& horizon = "10m") {
   return parse_scenario(nlohmann::json::parse(R"({

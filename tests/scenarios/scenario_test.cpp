@@ -11,6 +11,8 @@
 #include "scenarios/flow_change_map.hpp"
 #include "scenarios/scenario.hpp"
 
+#include "tests/support/bundled_city.hpp"
+
 namespace citytwin {
 namespace {
 
@@ -31,10 +33,7 @@ nlohmann::json load_json(const std::string& path) {
   return nlohmann::json::parse(in);
 }
 
-const city_graph& sioux_falls() {
-  static const loaded_city city = load_city(source_dir + "/data/tntp/SiouxFalls");
-  return city.graph;
-}
+using testing::sioux_falls;
 
 // Parses (and resolves the segments of) a document; returns the path of the error, or "ok".
 std::string error_path(const nlohmann::json& doc, std::string* message = nullptr) {

@@ -3,9 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <future>
@@ -17,21 +14,13 @@
 #include "engine/import/city_loader.hpp"
 #include "engine/metrics/metrics_registry.hpp"
 
+#include "tests/support/free_port.hpp"
+
 namespace citytwin {
 
 namespace {
 
-std::uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
+using testing::free_port;
 
 double series(const metrics_registry& registry, const std::string& name) {
   std::istringstream lines(registry.text());

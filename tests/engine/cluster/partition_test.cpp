@@ -8,14 +8,13 @@
 #include "engine/import/city_loader.hpp"
 #include "tests/support/toy_city.hpp"
 
+#include "tests/support/bundled_city.hpp"
+
 namespace citytwin {
 
 namespace {
 
-const city_graph& sioux_falls() {
-  static const auto city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/SiouxFalls");
-  return city.graph;
-}
+using testing::sioux_falls;
 
 const city_graph& friedrichshain() {
   static const auto city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/Berlin-Friedrichshain");

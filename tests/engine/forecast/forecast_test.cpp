@@ -17,15 +17,14 @@
 #include "engine/power/radial_network.hpp"
 #include "engine/runtime/simulation.hpp"
 
+#include "tests/support/bundled_city.hpp"
+
 namespace citytwin {
 namespace {
 
 constexpr sim_time minute = 60 * ms_per_second;
 
-const city_graph& sioux_falls() {
-  static const loaded_city city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/SiouxFalls");
-  return city.graph;
-}
+using testing::sioux_falls;
 
 live_twin_options busy_twin() {
   live_twin_options live;

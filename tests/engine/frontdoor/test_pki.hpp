@@ -2,6 +2,9 @@
 // Throwaway certificates made at test time with the openssl CLI: a CA, a server certificate for
 // 127.0.0.1 and localhost, and a client certificate; plus a second, untrusted CA with its own client.
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +69,13 @@ inline test_pki make_test_pki(const std::filesystem::path& dir) {
   return {dir / "ca.crt",           dir / "server.crt",       dir / "server.key",
           dir / "client.crt",       dir / "client.key",       dir / "other-ca.crt",
           dir / "other-client.crt", dir / "other-client.key"};
+}
+
+// One set of certificates per test process (each ctest test is its own process), made on first use.
+inline const test_pki& process_test_pki() {
+  static const test_pki made =
+      make_test_pki(std::filesystem::path(::testing::TempDir()) / "citytwin" / ("test-pki-" + std::to_string(getpid())));
+  return made;
 }
 
 }  // namespace citytwin::testing

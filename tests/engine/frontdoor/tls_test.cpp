@@ -12,12 +12,7 @@ namespace citytwin::testing {
 
 namespace {
 
-// One set of certificates per test process (each ctest test is its own process).
-const test_pki& pki() {
-  static const test_pki made =
-      make_test_pki(std::filesystem::path(::testing::TempDir()) / "citytwin" / ("tls-pki-" + std::to_string(getpid())));
-  return made;
-}
+const test_pki& pki() { return process_test_pki(); }
 
 std::shared_ptr<grpc::ChannelCredentials> tls_client(const std::filesystem::path& ca,
                                                      const std::filesystem::path& cert = {},

@@ -14,11 +14,7 @@
 namespace citytwin::testing {
 namespace {
 
-const test_pki& pki() {
-  static const test_pki made =
-      make_test_pki(std::filesystem::path(::testing::TempDir()) / "citytwin" / ("https-pki-" + std::to_string(getpid())));
-  return made;
-}
+const test_pki& pki() { return process_test_pki(); }
 
 class https_gateway_test : public frontdoor_fixture {
  protected:

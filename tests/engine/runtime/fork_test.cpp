@@ -13,15 +13,14 @@
 #include "engine/runtime/simulation.hpp"
 #include "scenarios/scenario.hpp"
 
+#include "tests/support/bundled_city.hpp"
+
 namespace citytwin {
 namespace {
 
 constexpr sim_time minute = 60 * ms_per_second;
 
-const city_graph& sioux_falls() {
-  static const loaded_city city = load_city(std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/SiouxFalls");
-  return city.graph;
-}
+using testing::sioux_falls;
 
 // Every vehicle id in the cut, on segments and in flight.
 std::vector<std::uint32_t> vehicle_ids(const simulation_state& state) {
