@@ -4,6 +4,7 @@
 
 #include "engine/frontdoor/access_control.hpp"
 #include "engine/frontdoor/audit_trail.hpp"
+#include "engine/frontdoor/ingest_assimilation.hpp"
 #include "engine/frontdoor/reading_validation.hpp"
 #include "engine/frontdoor/twin_conversion.hpp"
 #include "engine/live/live_twin.hpp"
@@ -37,6 +38,8 @@ struct frontdoor_context {
   std::size_t watch_max_views_behind = 8;  // a watcher further behind is dropped
   rolling_forecast* forecast = nullptr;    // null with serve --forecast off
   feed_analytics* analytics = nullptr;     // anomalies and sensor health; none: serve --analytics off
+  // Last, so it stops (applying what is queued) before anything it uses goes.
+  ingest_assimilation assimilation{twin, inputs};
 };
 
 }  // namespace citytwin

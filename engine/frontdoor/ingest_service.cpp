@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "engine/frontdoor/ingest_audit.hpp"
-#include "engine/analytics/feed_analytics.hpp"
 #include "engine/frontdoor/reading_application.hpp"
 #include "engine/store/twin_store.hpp"
 
@@ -25,24 +24,32 @@ const std::string ingest_method = "/" + std::string(v1::IngestService::service_f
 
 }  // namespace
 
-std::vector<double> ingest_service::assess(const v1::IngestBatch& batch,
-                                           const std::vector<std::pair<int, accepted_reading>>& accepted) {
-  if (context_.analytics == nullptr) return std::vector<double>(accepted.size(), 1.0);
-  const auto view = context_.twin.view();
-  std::vector<feed_reading> readings;
-  readings.reserve(accepted.size());
-  std::vector<std::size_t> positions;  // in `accepted`; segment events are control, not sensor readings
-  positions.reserve(accepted.size());
+assimilation_batch ingest_service::plan_assimilation(const v1::IngestBatch& batch,
+                                                     std::vector<std::pair<int, accepted_reading>>& accepted,
+                                                     std::uint64_t first_log_position) {
+  assimilation_batch plan;
+  plan.source = batch.source();
+  plan.analytics = context_.analytics;
+  const auto view = plan.analytics ? context_.twin.view() : nullptr;
   for (std::size_t k = 0; k < accepted.size(); ++k) {
-    const auto& [i, target] = accepted[k];
-    if (batch.readings(i).has_segment_event()) continue;
-    readings.push_back(feed_reading_of(batch.readings(i), target.twin_id, target.segment, view.get()));
-    positions.push_back(k);
+    auto& [i, target] = accepted[k];
+    const v1::Reading& reading = batch.readings(i);
+    std::optional<std::size_t> assessed;
+    // Segment events are control, not sensor readings: analytics does not weigh them.
+    if (plan.analytics && !reading.has_segment_event()) {
+      assessed = plan.readings.size();
+      plan.readings.push_back(feed_reading_of(reading, target.twin_id, target.segment, view.get()));
+      plan.twin_ids.push_back(std::move(target.twin_id));
+    }
+    const bool newest = record_reading(reading, reading.has_meter() || reading.has_scada() ? no_segment : target.segment,
+                                       first_log_position + k, context_.inputs);
+    if (!newest) continue;
+    if (reading.has_meter() || reading.has_scada())
+      send_to_grid(reading, first_log_position + k, context_.inputs, *context_.catalog.grid);
+    else
+      plan.updates.push_back({target.segment, reading.has_segment_event(), reading.has_traffic_detector(), assessed});
   }
-  const std::vector<double> assessed = context_.analytics->assess(batch.source(), readings);
-  std::vector<double> trust(accepted.size(), 1.0);
-  for (std::size_t j = 0; j < positions.size(); ++j) trust[positions[j]] = assessed[j];
-  return trust;
+  return plan;
 }
 
 v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const audit_call& call) {
@@ -103,19 +110,9 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const a
   }
   // The batch's readings hold consecutive log positions ending at written.log_position.
   const std::uint64_t first = written.log_position + 1 - records.size();
-  const std::vector<double> trust = assess(batch, accepted);
-  for (std::size_t k = 0; k < accepted.size(); ++k) {
-    const auto& [i, target] = accepted[k];
-    const v1::Reading& reading = batch.readings(i);
-    if (reading.has_meter() || reading.has_scada()) {
-      if (record_reading(reading, no_segment, first + k, context_.inputs))
-        send_to_grid(reading, first + k, context_.inputs, *context_.catalog.grid);
-      continue;
-    }
-    if (record_reading(reading, target.segment, first + k, context_.inputs))
-      send_to_simulation(target.segment, context_.inputs.get(target.segment), context_.twin,
-                         reading.has_segment_event(), reading.has_traffic_detector(), trust[k]);
-  }
+  assimilation_batch plan = plan_assimilation(batch, accepted, first);
+  lock.unlock();  // the readings are in the inputs, so a snapshot taken now covers them
+  context_.assimilation.submit(std::move(plan));
   return ack;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // IngestService: batches of readings in, one ack per batch out. A batch's accepted readings are
-// written to the store in one synced write before the ack is sent, then applied to the live
-// twin; a repeated (source, sequence) is acknowledged as a duplicate and applied no second time.
+// written to the store in one synced write and recorded in the twin's inputs before the ack is
+// sent; analytics and the simulation take them from a queue (ingest_assimilation). A repeated
+// (source, sequence) is acknowledged as a duplicate and applied no second time.
 
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "engine/frontdoor/frontdoor_context.hpp"
@@ -24,8 +25,10 @@ class ingest_service final : public v1::IngestService::Service {
   v1::IngestAck handle_batch(const v1::IngestBatch& batch, const audit_call& call);
 
  private:
-  // Anomalies and sensor health of the accepted readings (when analytics run); each reading's trust.
-  std::vector<double> assess(const v1::IngestBatch& batch, const std::vector<std::pair<int, accepted_reading>>& accepted);
+  // Records the stored readings in the twin's inputs (grid readings also reach the grid) and lists
+  // what the assimilation queue still does: analytics, then the segments' new inputs to the simulation.
+  assimilation_batch plan_assimilation(const v1::IngestBatch& batch, std::vector<std::pair<int, accepted_reading>>& accepted,
+                                       std::uint64_t first_log_position);
 
   frontdoor_context& context_;
 };

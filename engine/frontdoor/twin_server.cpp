@@ -90,6 +90,7 @@ void twin_server::shutdown() {
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server_->Wait();
+  context_.assimilation.drain();  // every acknowledged reading reaches the twin before it stops
   server_.reset();
   scenarios_.reset();  // cancels and joins the scenario runs
 }

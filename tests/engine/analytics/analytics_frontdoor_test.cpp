@@ -193,6 +193,7 @@ TEST_F(analytics_frontdoor, anomalies_never_change_the_stored_readings) {
     const v1::IngestAck without = ingest_service(*off.context).handle_batch(b, feed);
     EXPECT_EQ(with.SerializeAsString(), without.SerializeAsString());
   }
+  on.context->assimilation.drain();
   EXPECT_GT(on.analytics.anomalies().last_sequence(), 0u);
   const auto stored = on.log();
   EXPECT_EQ(stored.size(), 24u);

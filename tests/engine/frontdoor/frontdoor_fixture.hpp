@@ -110,7 +110,8 @@ class frontdoor_fixture : public ::testing::Test {
     return r;
   }
 
-  // Sends the batches on one stream and returns the acks.
+  // Sends the batches on one stream and returns the acks, once the twin and analytics have taken
+  // the readings (an ack waits for the store only).
   std::vector<v1::IngestAck> ingest(const std::vector<v1::IngestBatch>& batches, const char* token = feed_token,
                                     grpc::Status* status = nullptr) {
     auto stub = v1::IngestService::NewStub(channel_);
@@ -126,6 +127,7 @@ class frontdoor_fixture : public ::testing::Test {
     stream->WritesDone();
     const grpc::Status s = stream->Finish();
     if (status) *status = s;
+    context_->assimilation.drain();
     return acks;
   }
 
