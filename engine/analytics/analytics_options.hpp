@@ -11,7 +11,6 @@ struct anomaly_options {
   // Robust z-score over the twin's own history in the same hour of the day (UTC).
   std::size_t baseline_capacity = 32;  // newest values kept per twin, quantity and hour
   std::size_t baseline_min_samples = 8;  // fewer: no z-score yet
-  std::size_t baseline_refresh = 8;       // median and MAD are recomputed after this many new values
   double z_threshold = 5;              // |z| at or above this is an anomaly
   double spread_floor_fraction = 0.05;  // the spread is at least this fraction of |median| ...
   double spread_floor_absolute = 1;     // ... and at least this (in the quantity's unit)

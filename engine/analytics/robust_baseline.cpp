@@ -5,12 +5,26 @@
 
 namespace citytwin {
 
-double median_of(std::vector<double>& values) {
-  if (values.empty()) return 0;
-  const auto mid = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
-  std::nth_element(values.begin(), mid, values.end());
-  if (values.size() % 2 == 1) return *mid;
-  return (*mid + *std::max_element(values.begin(), mid)) / 2;
+double median_of_sorted(const std::vector<double>& sorted) {
+  const std::size_t n = sorted.size();
+  if (n == 0) return 0;
+  return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+double mad_of_sorted(const std::vector<double>& sorted, double median) {
+  const std::size_t n = sorted.size();
+  if (n == 0) return 0;
+  // Deviations grow walking outwards from the median on either side: merge the two walks up to the middle one.
+  auto right = static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), median) - sorted.begin());
+  std::size_t left = right;  // sorted[left - 1] is the next value below the median
+  const std::size_t wanted = n / 2;  // 0-based rank of the (upper) middle deviation
+  double previous = 0, current = 0;
+  for (std::size_t rank = 0; rank <= wanted; ++rank) {
+    previous = current;
+    const bool take_left = right == n || (left > 0 && median - sorted[left - 1] <= sorted[right] - median);
+    current = take_left ? median - sorted[--left] : sorted[right++] - median;
+  }
+  return n % 2 == 1 ? current : (previous + current) / 2;
 }
 
 std::optional<baseline_verdict> robust_baseline::assess_and_add(std::int64_t time_ms, double value,
@@ -19,27 +33,22 @@ std::optional<baseline_verdict> robust_baseline::assess_and_add(std::int64_t tim
   bucket& b = hours_[static_cast<std::size_t>(((time_ms / ms_per_hour) % 24 + 24) % 24)];
   std::optional<baseline_verdict> verdict;
   if (b.values.size() >= options.baseline_min_samples) {
-    // Sorting the history for every reading would cost more than the rest of ingest; a summary a few values old will do.
-    if (!b.has_summary || b.added_since_refresh >= options.baseline_refresh) {
-      thread_local std::vector<double> scratch;
-      scratch.assign(b.values.begin(), b.values.end());
-      b.median = median_of(scratch);
-      for (double& v : scratch) v = std::abs(v - b.median);
-      // 1.4826 * MAD estimates the standard deviation of normally distributed values.
-      b.spread = std::max({1.4826 * median_of(scratch), options.spread_floor_fraction * std::abs(b.median),
-                           options.spread_floor_absolute});
-      b.has_summary = true;
-      b.added_since_refresh = 0;
-    }
-    verdict = baseline_verdict{b.median, b.spread, (value - b.median) / b.spread};
+    const double median = median_of_sorted(b.sorted);
+    // 1.4826 * MAD estimates the standard deviation of normally distributed values.
+    const double spread = std::max({1.4826 * mad_of_sorted(b.sorted, median),
+                                    options.spread_floor_fraction * std::abs(median), options.spread_floor_absolute});
+    verdict = baseline_verdict{median, spread, (value - median) / spread};
   }
-  ++b.added_since_refresh;
+  if (options.baseline_capacity == 0) return verdict;
   if (b.values.size() < options.baseline_capacity) {
     b.values.push_back(value);
   } else {
-    b.values[b.next] = value;
+    double& oldest = b.values[b.next];
+    b.sorted.erase(std::lower_bound(b.sorted.begin(), b.sorted.end(), oldest));
+    oldest = value;
     b.next = (b.next + 1) % options.baseline_capacity;
   }
+  b.sorted.insert(std::upper_bound(b.sorted.begin(), b.sorted.end(), value), value);
   return verdict;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // A twin's recent values of one quantity, kept per hour of the day, and how far a new value lies
 // from them: the robust z-score (x - median) / (1.4826 * MAD), with the spread floored so that a
-// quiet history does not turn every small change into an anomaly.
+// quiet history does not turn every small change into an anomaly. Each bucket's values are also
+// kept sorted, so median and MAD are exact for every reading at O(capacity) cost.
 
 #include <array>
 #include <cstdint>
@@ -26,16 +27,16 @@ class robust_baseline {
 
  private:
   struct bucket {
-    std::vector<double> values;  // a ring once full
-    std::size_t next = 0;
-    std::size_t added_since_refresh = 0;
-    bool has_summary = false;
-    double median = 0, spread = 0;  // of `values` when last refreshed
+    std::vector<double> values;  // in arrival order; a ring once full
+    std::vector<double> sorted;  // the same values, ascending
+    std::size_t next = 0;        // the ring's oldest value once full
   };
   std::array<bucket, 24> hours_;
 };
 
-// Median of the values (reordered in place); 0 for none.
-double median_of(std::vector<double>& values);
+// Median of ascending values; 0 for none.
+double median_of_sorted(const std::vector<double>& sorted);
+// Median absolute deviation of ascending values from `median` (their median), in O(n); 0 for none.
+double mad_of_sorted(const std::vector<double>& sorted, double median);
 
 }  // namespace citytwin

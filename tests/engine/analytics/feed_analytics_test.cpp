@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "engine/metrics/metrics_registry.hpp"
 
 namespace citytwin {
@@ -49,6 +52,44 @@ TEST(robust_baseline, scores_a_value_by_median_and_mad_of_its_hour) {
   EXPECT_DOUBLE_EQ(verdict->z, -4);
   // Another hour of the day has its own history.
   EXPECT_FALSE(b.assess_and_add(start + 60 * minute, 40, options).has_value());
+}
+
+TEST(robust_baseline, median_and_mad_of_sorted_values_equal_the_definitions) {
+  // Brute force: the median of the sorted copy, then of the sorted absolute deviations.
+  const auto median_by_sorting = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return median_of_sorted(v);
+  };
+  std::uint64_t state = 12345;
+  const auto next = [&] {  // a fixed linear congruential sequence: values with ties and both sides of the median
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>((state >> 33) % 40) / 4;
+  };
+  for (std::size_t n = 1; n <= 33; ++n) {
+    std::vector<double> values(n);
+    for (double& v : values) v = next();
+    std::sort(values.begin(), values.end());
+    const double median = median_of_sorted(values);
+    std::vector<double> deviations;
+    for (double v : values) deviations.push_back(std::abs(v - median));
+    EXPECT_DOUBLE_EQ(mad_of_sorted(values, median), median_by_sorting(deviations)) << "n = " << n;
+  }
+  EXPECT_EQ(median_of_sorted({}), 0);
+  EXPECT_EQ(mad_of_sorted({}, 0), 0);
+  EXPECT_EQ(median_of_sorted({1, 2, 3, 10}), 2.5);
+  EXPECT_EQ(mad_of_sorted({1, 2, 3, 10}, 2.5), 1);  // deviations 0.5 0.5 1.5 7.5
+}
+
+TEST(robust_baseline, a_full_bucket_forgets_its_oldest_value) {
+  anomaly_options options;
+  options.baseline_capacity = 8;
+  robust_baseline b;
+  for (int i = 0; i < 8; ++i) b.assess_and_add(start, 100, options);
+  for (int i = 0; i < 8; ++i) b.assess_and_add(start, 20, options);  // replaces every 100
+  const auto verdict = b.assess_and_add(start, 20, options);
+  ASSERT_TRUE(verdict.has_value());
+  EXPECT_DOUBLE_EQ(verdict->median, 20);
+  EXPECT_DOUBLE_EQ(verdict->z, 0);
 }
 
 TEST(feed_analytics, a_detector_far_below_the_model_raises_one_anomaly_with_its_evidence) {
