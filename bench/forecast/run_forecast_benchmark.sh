@@ -7,7 +7,7 @@
 # Usage: bench/forecast/run_forecast_benchmark.sh [options]
 #   --build-dir DIR       build tree with clients/citytwin (default build)
 #   --city DIR            city to serve (default data/tntp/Berlin-Center)
-#   --run-for S           wall seconds per run (default 300)
+#   --run-for S           wall seconds per run (default 420)
 #   --every D             --forecast-every (default 2m: several forecasts in a short run)
 #   --horizon D           --forecast-horizon (default 30m)
 #   --time-scale X        simulated seconds per wall second (default 1)
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 
 build_dir=build
 city=data/tntp/Berlin-Center
-run_for=300
+run_for=420
 every=2m
 horizon=30m
 time_scale=1
@@ -59,7 +59,7 @@ run() {
       mv "$dir/metrics.txt.new" "$dir/metrics.txt"
       max_lag=$(awk -v a="$max_lag" -v b="$(metric citytwin_live_lag_seconds "$dir/metrics.txt")" 'BEGIN {print (b > a ? b : a)}')
       min_pace=$(awk -v a="$min_pace" -v b="$(metric citytwin_live_simulated_seconds_per_wall_second "$dir/metrics.txt")" \
-        'BEGIN {print (b != "" && b < a ? b : a)}')
+        'BEGIN {print (b != "" && b > 0 && b < a ? b : a)}')  # 0 until the first window is done
       ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "$ticks")
       grep VmHWM "/proc/$pid/status" 2>/dev/null | awk '{print $2}' >"$dir/hwm" || true
     fi

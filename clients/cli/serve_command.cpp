@@ -241,7 +241,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--audit-retention", args->audit_retention,
                   "Audit records (who changed what) older than this are deleted (e.g. 90d, 12h)")->capture_default_str();
   cmd->add_flag("--audit-reads", args->audit_reads,
-                "Also record reads of twin data (GetTwin, QueryTwins, GetHistory, WatchTwins, ReadAudit) in the audit trail");
+                "Also record reads of twin data (GetTwin, QueryTwins, GetHistory, WatchTwins, ReadAudit, and the dashboard's "
+                "/api/state and /api/twins/...) in the audit trail");
   cmd->add_option("--snapshot-every", args->snapshot_every, "How often the twin's inputs are snapshotted")->capture_default_str();
   cmd->add_option("--run-for", args->run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once serving");

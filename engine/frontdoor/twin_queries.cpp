@@ -1,5 +1,7 @@
 #include "engine/frontdoor/twin_queries.hpp"
 
+#include <fmt/format.h>
+
 #include "engine/store/twin_store.hpp"
 
 namespace citytwin {
@@ -12,6 +14,15 @@ constexpr int max_page_size_history = 5000;
 grpc::Status invalid(const std::string& why) { return {grpc::StatusCode::INVALID_ARGUMENT, why}; }
 
 }  // namespace
+
+std::string audit_target(const v1::TwinRef& twin) {
+  return fmt::format("{} {}", v1::TwinKind_Name(twin.kind()), twin.id());
+}
+
+std::string audit_target(const v1::GetHistoryRequest& request) {
+  return fmt::format("history of {} [{}, {})", audit_target(request.twin()), request.start_time_ms(),
+                     request.end_time_ms());
+}
 
 grpc::Status find_twin(frontdoor_context& context, const v1::TwinRef& ref, v1::Twin* response) {
   if (ref.kind() == v1::TWIN_KIND_BUILDING || ref.kind() == v1::TWIN_KIND_UTILITY_NODE) {

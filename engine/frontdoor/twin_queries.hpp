@@ -17,6 +17,9 @@ grpc::Status stored_twin_id(frontdoor_context& context, const v1::TwinRef& ref, 
 // A twin's stored readings in a time range, one page.
 grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryRequest& request,
                           v1::GetHistoryResponse* response);
+// What a read asked for, as the audit trail names it ("TWIN_KIND_ROAD_SEGMENT 3-11", "history of ... [start, end)").
+std::string audit_target(const v1::TwinRef& twin);
+std::string audit_target(const v1::GetHistoryRequest& request);
 // The store's counters and the twin's clock.
 void read_stats(frontdoor_context& context, v1::TwinStats* response);
 

@@ -19,10 +19,6 @@ grpc::Status invalid(const std::string& why) { return {grpc::StatusCode::INVALID
 
 std::string method_name(const char* rpc) { return "/" + std::string(v1::TwinService::service_full_name()) + "/" + rpc; }
 
-std::string describe(const v1::TwinRef& twin) {
-  return fmt::format("{} {}", v1::TwinKind_Name(twin.kind()), twin.id());
-}
-
 // A filter as its text form, cut short: enough to tell in the audit trail what was asked for.
 std::string describe(const v1::TwinFilter& filter) {
   std::string text = filter.ShortDebugString();
@@ -39,7 +35,7 @@ grpc::Status twin_query_service::GetTwin(grpc::ServerContext* context, const v1:
   const grpc::Status authorization = context_.access.authorize(*context, role::viewer, who);
   const grpc::Status outcome = authorization.ok() ? find_twin(context_, request->twin(), response) : authorization;
   context_.audit.record_read(grpc_audit_call(*context, authorization, who, method_name("GetTwin")),
-                             describe(request->twin()), outcome.ok() ? 1 : 0, outcome);
+                             audit_target(request->twin()), outcome.ok() ? 1 : 0, outcome);
   return outcome;
 }
 
@@ -160,9 +156,7 @@ grpc::Status twin_query_service::GetHistory(grpc::ServerContext* context, const 
   const grpc::Status authorization = context_.access.authorize(*context, role::viewer, who);
   const grpc::Status outcome = authorization.ok() ? read_history(context_, *request, response) : authorization;
   context_.audit.record_read(grpc_audit_call(*context, authorization, who, method_name("GetHistory")),
-                             fmt::format("history of {} [{}, {})", describe(request->twin()), request->start_time_ms(),
-                                         request->end_time_ms()),
-                             response->entries_size(), outcome);
+                             audit_target(*request), response->entries_size(), outcome);
   return outcome;
 }
 

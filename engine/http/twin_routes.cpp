@@ -1,4 +1,5 @@
 // /api/city, /api/state, /api/twins/KIND/ID[/history] and /api/stats: TwinService's reads over HTTP.
+// Reads of twin data (state, a twin, its history) are audited as their gRPC twins are (serve --audit-reads).
 
 #include <optional>
 
@@ -18,32 +19,42 @@ std::optional<v1::TwinKind> kind_from_path(const std::string& text) {
   return std::nullopt;
 }
 
-// The twin a /api/twins/KIND/ID path names; on failure the response already carries the 400.
-std::optional<v1::TwinRef> twin_ref(const httplib::Request& request, httplib::Response& response) {
+// The twin a /api/twins/KIND/ID path names.
+grpc::Status twin_ref(const httplib::Request& request, v1::TwinRef& ref) {
   const auto kind = kind_from_path(request.matches[1].str());
-  if (!kind) {
-    send_error(response, {grpc::StatusCode::INVALID_ARGUMENT,
-                          "unknown twin kind '" + request.matches[1].str() + "': use segment, building or node"});
-    return std::nullopt;
-  }
-  v1::TwinRef ref;
+  if (!kind)
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "unknown twin kind '" + request.matches[1].str() + "': use segment, building or node"};
   ref.set_kind(*kind);
   ref.set_id(request.matches[2].str());
-  return ref;
+  return grpc::Status::OK;
 }
 
-// An optional non-negative integer query parameter; on failure the response already carries the 400.
-bool integer_parameter(const httplib::Request& request, httplib::Response& response, const char* name,
-                       std::int64_t& value) {
-  if (!request.has_param(name)) return true;
+// An optional non-negative integer query parameter.
+grpc::Status integer_parameter(const httplib::Request& request, const char* name, std::int64_t& value) {
+  if (!request.has_param(name)) return grpc::Status::OK;
   const auto parsed = parse_decimal_id(request.get_param_value(name));
-  if (!parsed) {
-    send_error(response, {grpc::StatusCode::INVALID_ARGUMENT,
-                          std::string("query parameter '") + name + "' must be a non-negative integer"});
-    return false;
-  }
+  if (!parsed)
+    return {grpc::StatusCode::INVALID_ARGUMENT, std::string("query parameter '") + name + "' must be a non-negative integer"};
   value = static_cast<std::int64_t>(*parsed);
-  return true;
+  return grpc::Status::OK;
+}
+
+// A viewer's read of twin data: authorizes, lets `answer` fill the response (it returns its status and
+// sets how many items it sent; a failure is answered here), and leaves a read record when reads are audited.
+template <class Answer>
+void audited_read(gateway_parts& parts, const httplib::Request& request, httplib::Response& response,
+                  const std::string& target, Answer answer) {
+  caller who;
+  const grpc::Status authorization = authorize_request(parts.context.access, request, response, role::viewer, who);
+  std::uint64_t items = 0;
+  grpc::Status outcome = authorization;
+  if (authorization.ok()) {
+    outcome = answer(items);
+    if (!outcome.ok()) send_error(response, outcome);
+  }
+  parts.context.audit.record_read(http_audit_call(request.remote_addr, authorization, who, "GET " + request.path),
+                                  target, items, outcome);
 }
 
 }  // namespace
@@ -57,40 +68,53 @@ void add_twin_routes(httplib::Server& server, gateway_parts& parts) {
     response.set_content(*geometry, "application/json");
   });
   server.Get("/api/state", [&parts](const httplib::Request& request, httplib::Response& response) {
-    if (!authorize_request(parts.context.access, request, response, role::viewer)) return;
-    send_json(response, city_state_json(parts.context.catalog, *parts.context.twin.view()));
+    audited_read(parts, request, response, "state of every segment", [&](std::uint64_t& items) {
+      const auto view = parts.context.twin.view();
+      send_json(response, city_state_json(parts.context.catalog, *view));
+      items = view->segments.size();
+      return grpc::Status::OK;
+    });
   });
   server.Get("/api/stats", [&parts](const httplib::Request& request, httplib::Response& response) {
     if (!authorize_request(parts.context.access, request, response, role::viewer)) return;
     send_json(response, parts.counters.sample());
   });
   server.Get(R"(/api/twins/([a-z_]+)/([^/]+))", [&parts](const httplib::Request& request, httplib::Response& response) {
-    if (!authorize_request(parts.context.access, request, response, role::viewer)) return;
-    const auto ref = twin_ref(request, response);
-    if (!ref) return;
-    v1::Twin twin;
-    if (const auto status = find_twin(parts.context, *ref, &twin); !status.ok()) return send_error(response, status);
-    send_message(response, twin);
+    v1::TwinRef ref;
+    const grpc::Status parsed = twin_ref(request, ref);
+    audited_read(parts, request, response, parsed.ok() ? audit_target(ref) : request.path,
+                 [&](std::uint64_t& items) {
+                   v1::Twin twin;
+                   const grpc::Status status = parsed.ok() ? find_twin(parts.context, ref, &twin) : parsed;
+                   if (!status.ok()) return status;
+                   send_message(response, twin);
+                   items = 1;
+                   return status;
+                 });
   });
   server.Get(R"(/api/twins/([a-z_]+)/([^/]+)/history)", [&parts](const httplib::Request& request,
                                                                  httplib::Response& response) {
-    if (!authorize_request(parts.context.access, request, response, role::viewer)) return;
-    const auto ref = twin_ref(request, response);
-    if (!ref) return;
-    std::int64_t start = 0, end = 0, page_size = 0;
-    if (!integer_parameter(request, response, "start_ms", start) || !integer_parameter(request, response, "end_ms", end) ||
-        !integer_parameter(request, response, "page_size", page_size))
-      return;
     v1::GetHistoryRequest query;
-    *query.mutable_twin() = *ref;
+    std::int64_t start = 0, end = 0, page_size = 0;
+    grpc::Status parsed;
+    for (const grpc::Status& s :
+         {twin_ref(request, *query.mutable_twin()), integer_parameter(request, "start_ms", start),
+          integer_parameter(request, "end_ms", end), integer_parameter(request, "page_size", page_size)})
+      if (parsed.ok() && !s.ok()) parsed = s;
     query.set_start_time_ms(start);
     query.set_end_time_ms(end);
     query.set_page_size(static_cast<std::int32_t>(std::min<std::int64_t>(page_size, INT32_MAX)));
     if (request.has_param("page_token")) query.set_page_token(request.get_param_value("page_token"));
-    v1::GetHistoryResponse history;
-    if (const auto status = read_history(parts.context, query, &history); !status.ok())
-      return send_error(response, status);
-    send_message(response, history);
+    audited_read(parts, request, response, parsed.ok() ? audit_target(query) : request.path,
+                 [&](std::uint64_t& items) {
+                   if (!parsed.ok()) return parsed;
+                   v1::GetHistoryResponse history;
+                   const grpc::Status status = read_history(parts.context, query, &history);
+                   if (!status.ok()) return status;
+                   send_message(response, history);
+                   items = static_cast<std::uint64_t>(history.entries_size());
+                   return status;
+                 });
   });
 }
 

@@ -127,6 +127,34 @@ TEST_F(http_gateway_test, bad_twin_requests_get_the_grpc_reasons_with_http_statu
             "query parameter 'start_ms' must be a non-negative integer");
 }
 
+TEST_F(http_gateway_test, reads_of_twin_data_are_audited_as_over_grpc_only_when_configured) {
+  get_json("/api/twins/segment/10-15");
+  EXPECT_TRUE(audit_records_of(*store_, "GET /api/").empty()) << "off by default";
+  context_->audit.set_reads_audited(true);
+  get_json("/api/twins/segment/10-15");
+  get_json("/api/twins/segment/10-15/history?start_ms=0");
+  get_json("/api/state");
+  get_json("/api/twins/segment/99-98", viewer_token, 404);
+  get_json("/api/state", feed_token, 403);
+  get_json("/api/city");  // the geometry is not twin data
+  const auto records = audit_records_of(*store_, "GET /api/");
+  ASSERT_EQ(records.size(), 5u);
+  for (const auto& r : records) {
+    EXPECT_EQ(r.transport(), "http") << r.method();
+    EXPECT_TRUE(r.has_read_access()) << r.method();
+  }
+  EXPECT_EQ(records[0].method(), "GET /api/twins/segment/10-15");
+  EXPECT_EQ(records[0].caller(), "ops-screen");
+  EXPECT_EQ(records[0].read_access().target(), "TWIN_KIND_ROAD_SEGMENT 10-15");
+  EXPECT_EQ(records[0].read_access().items(), 1u);
+  EXPECT_EQ(records[1].read_access().target(), "history of TWIN_KIND_ROAD_SEGMENT 10-15 [0, 0)");
+  EXPECT_EQ(records[2].read_access().items(), city_->graph.segments.size());
+  EXPECT_EQ(records[3].outcome_code(), "NOT_FOUND");
+  EXPECT_EQ(records[3].read_access().items(), 0u);
+  EXPECT_EQ(records[4].outcome_code(), "PERMISSION_DENIED");
+  EXPECT_EQ(records[4].caller(), "loop-detectors");
+}
+
 TEST_F(http_gateway_test, live_counters_count_the_readings_logged) {
   const json before = get_json("/api/stats");
   const std::int64_t now = epoch_ms_now();
