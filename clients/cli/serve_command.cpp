@@ -242,7 +242,7 @@ void add_serve_command(CLI::App& app) {
                   "Audit records (who changed what) older than this are deleted (e.g. 90d, 12h)")->capture_default_str();
   cmd->add_flag("--audit-reads", args->audit_reads,
                 "Also record reads of twin data (GetTwin, QueryTwins, GetHistory, WatchTwins, ReadAudit, and the dashboard's "
-                "/api/state and /api/twins/...) in the audit trail");
+                "/api/state, /api/twins/... and /api/events) in the audit trail");
   cmd->add_option("--snapshot-every", args->snapshot_every, "How often the twin's inputs are snapshotted")->capture_default_str();
   cmd->add_option("--run-for", args->run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once serving");

@@ -2,6 +2,7 @@
 // The gateway's routes by topic, registered on one server; each checks the caller's role first.
 
 #include <atomic>
+#include <functional>
 #include <httplib.h>
 
 #include "engine/frontdoor/frontdoor_context.hpp"
@@ -16,6 +17,11 @@ struct gateway_parts {
   scenario_runs& runs;
   const std::atomic<bool>& stopping;
 };
+
+// A viewer's read of twin data: authorizes, lets `answer` fill the response (it returns its status and
+// sets how many items it sent; a failure is answered here), and leaves a read record when reads are audited.
+void audited_read(gateway_parts& parts, const httplib::Request& request, httplib::Response& response,
+                  const std::string& target, const std::function<grpc::Status(std::uint64_t& items)>& answer);
 
 // /api/city, /api/state, /api/twins/KIND/ID[/history], /api/stats
 void add_twin_routes(httplib::Server& server, gateway_parts& parts);

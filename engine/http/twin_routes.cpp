@@ -40,11 +40,10 @@ grpc::Status integer_parameter(const httplib::Request& request, const char* name
   return grpc::Status::OK;
 }
 
-// A viewer's read of twin data: authorizes, lets `answer` fill the response (it returns its status and
-// sets how many items it sent; a failure is answered here), and leaves a read record when reads are audited.
-template <class Answer>
+}  // namespace
+
 void audited_read(gateway_parts& parts, const httplib::Request& request, httplib::Response& response,
-                  const std::string& target, Answer answer) {
+                  const std::string& target, const std::function<grpc::Status(std::uint64_t& items)>& answer) {
   caller who;
   const grpc::Status authorization = authorize_request(parts.context.access, request, response, role::viewer, who);
   std::uint64_t items = 0;
@@ -56,8 +55,6 @@ void audited_read(gateway_parts& parts, const httplib::Request& request, httplib
   parts.context.audit.record_read(http_audit_call(request.remote_addr, authorization, who, "GET " + request.path),
                                   target, items, outcome);
 }
-
-}  // namespace
 
 void add_twin_routes(httplib::Server& server, gateway_parts& parts) {
   // The geometry never changes while serving: encode it once.

@@ -137,8 +137,13 @@ TEST_F(http_gateway_test, reads_of_twin_data_are_audited_as_over_grpc_only_when_
   get_json("/api/twins/segment/99-98", viewer_token, 404);
   get_json("/api/state", feed_token, 403);
   get_json("/api/city");  // the geometry is not twin data
+  std::string received;
+  client_->Get("/api/events", bearer(viewer_token), [&](const char* data, std::size_t size) {
+    received.append(data, size);
+    return received.find("event: state\n") == std::string::npos;
+  });
   const auto records = audit_records_of(*store_, "GET /api/");
-  ASSERT_EQ(records.size(), 5u);
+  ASSERT_EQ(records.size(), 6u);
   for (const auto& r : records) {
     EXPECT_EQ(r.transport(), "http") << r.method();
     EXPECT_TRUE(r.has_read_access()) << r.method();
@@ -153,6 +158,8 @@ TEST_F(http_gateway_test, reads_of_twin_data_are_audited_as_over_grpc_only_when_
   EXPECT_EQ(records[3].read_access().items(), 0u);
   EXPECT_EQ(records[4].outcome_code(), "PERMISSION_DENIED");
   EXPECT_EQ(records[4].caller(), "loop-detectors");
+  EXPECT_EQ(records[5].method(), "GET /api/events");
+  EXPECT_EQ(records[5].read_access().target(), "state stream of every segment");
 }
 
 TEST_F(http_gateway_test, live_counters_count_the_readings_logged) {
