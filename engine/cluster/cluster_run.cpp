@@ -178,8 +178,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
   for (const auto& n : config.nodes) gateway_config.node_names.push_back(node_name(n));
   gateway_config.heartbeat_interval = to_ms(config.heartbeat_interval_s);
   gateway_config.heartbeat_timeout = to_ms(config.heartbeat_timeout_s);
-  // Its own thread: heartbeats and batches are answered however busy the segments keep the workers.
-  auto gateway = system.spawn<caf::detached>(node_gateway, std::move(gateway_config));
+  auto gateway = system.spawn(node_gateway, std::move(gateway_config));
   auto teardown = [&] {
     for (segment_id s : owned) caf::anon_send_exit(context.segment_actors[s], caf::exit_reason::user_shutdown);
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
