@@ -1,6 +1,7 @@
 // `citytwin node`: one process of a cluster run. Every node reads the same cluster config; node 0
 // coordinates the windows and writes the report, the others host their part of the city.
 
+#include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "engine/cluster/cluster_config.hpp"
 #include "engine/cluster/cluster_run.hpp"
 #include "engine/cluster/partition.hpp"
+#include "engine/cluster/stored_assignment.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/import/city_loader.hpp"
 #include "engine/metrics/metrics_endpoint.hpp"
@@ -29,6 +31,8 @@ struct node_arguments {
   std::optional<std::uint32_t> id;
   std::string report_path;
   std::string metrics_address;  // empty: no /metrics endpoint
+  std::string data_dir;         // empty: the assignment is not stored
+  bool repartition = false;
   bool quiet = false;
 };
 
@@ -45,9 +49,39 @@ std::uint32_t id_from_hostname() {
   throw std::invalid_argument("--id not given and hostname '" + host + "' does not end in -<ordinal>");
 }
 
+// The segment split this node runs: the one stored in its data directory (a restarted node takes
+// back its own shards), or a fresh METIS partition, stored for next time.
+node_assignment assign_segments(const node_arguments& a, const cluster_config& config, std::uint32_t id, const city_graph& graph) {
+  if (!a.data_dir.empty() && !a.repartition) {
+    if (auto stored = load_assignment(a.data_dir)) {
+      const auto current = make_assignment(config, id, graph, {}, 0);
+      const auto changes = assignment_changes(*stored, current);
+      if (!changes.empty()) {
+        std::string list;
+        for (const auto& c : changes) list += (list.empty() ? "" : "; ") + c;
+        throw std::runtime_error("the assignment stored in " + assignment_path(a.data_dir).string() +
+                                 " is for a different cluster or city: " + list +
+                                 ". Start with --repartition to partition again and replace it");
+      }
+      if (stored->part_of.size() != graph.segments.size())
+        throw std::runtime_error("the assignment stored in " + assignment_path(a.data_dir).string() + " covers " +
+                                 std::to_string(stored->part_of.size()) + " segments, the city has " +
+                                 std::to_string(graph.segments.size()) + ". Start with --repartition");
+      auto taken = make_assignment(config, id, graph, std::move(stored->part_of), stored->edge_cut);
+      save_assignment(a.data_dir, taken);  // the addresses may have moved
+      return taken;
+    }
+  }
+  auto partition = partition_segments(graph, static_cast<std::uint32_t>(config.nodes.size()), config.partition_seed);
+  auto fresh = make_assignment(config, id, graph, std::move(partition.part_of), partition.edge_cut);
+  if (!a.data_dir.empty()) save_assignment(a.data_dir, fresh);
+  return fresh;
+}
+
 void run_node(const node_arguments& a) {
   const auto config = load_cluster_config(a.cluster_path);
   const std::uint32_t id = a.id ? *a.id : id_from_hostname();
+  check_node_id(config, id);
   const bool verbose = !a.quiet;
   if (verbose) fmt::print(stderr, "node {}: loading city {}\n", id, config.city);
   auto city = load_city(config.city);
@@ -59,18 +93,18 @@ void run_node(const node_arguments& a) {
   if (metrics_http && verbose) fmt::print(stderr, "node {}: metrics on port {}\n", id, metrics_http->port());
   auto plan = generate_trips(graph, {options.seed, options.demand_scale, options.duration, options.synthetic_trips_per_hour});
   const auto node_count = static_cast<std::uint32_t>(config.nodes.size());
-  auto partition = partition_segments(graph, node_count, config.partition_seed);
+  const auto assignment = assign_segments(a, config, id, graph);
   if (verbose)
     fmt::print(stderr, "node {} of {}: {} of {} segments, edge cut {}, {} trips; listening on port {}\n", id, node_count,
-               id < node_count ? partition.part_sizes[id] : 0, graph.segments.size(), partition.edge_cut, plan.trips.size(),
-               id < node_count ? config.nodes[id].port : 0);
+               std::count(assignment.part_of.begin(), assignment.part_of.end(), id), graph.segments.size(), assignment.edge_cut,
+               plan.trips.size(), config.nodes[id].port);
   progress_bar bar("simulating", verbose && id == 0);
   options.on_progress = [&](const simulation_progress& p) {
     bar.update(static_cast<double>(p.now) / static_cast<double>(std::max<sim_time>(1, options.clear ? p.horizon : options.duration)),
                fmt::format("t={} departed {} arrived {} en route {}", format_clock(p.now), p.departed, p.arrived, p.en_route));
   };
   cluster_traffic traffic;
-  auto result = run_cluster_node(config, id, graph, plan, options, partition.part_of, &traffic);
+  auto result = run_cluster_node(config, id, graph, plan, options, assignment.part_of, &traffic);
   if (!result) {
     if (verbose) fmt::print(stderr, "node {}: run finished, leaving\n", id);
     return;
@@ -79,7 +113,7 @@ void run_node(const node_arguments& a) {
   run_info info{city.source, city.units_note, options.threads, result->wall_seconds, peak_rss_megabytes()};
   auto report = build_report(graph, *result, options, info);
   report["run"]["processes"] = node_count;
-  report["run"]["edge_cut"] = partition.edge_cut;
+  report["run"]["edge_cut"] = assignment.edge_cut;
   report["run"]["cross_node_messages"] = traffic.cross_node_messages;
   report["run"]["cross_node_batches"] = traffic.cross_node_batches;
   std::cout << render_summary(report);
@@ -98,7 +132,9 @@ void run_node(const node_arguments& a) {
 void add_node_command(CLI::App& app) {
   auto args = std::make_shared<node_arguments>();
   auto* cmd = app.add_subcommand(
-      "node", "Run one process of a cluster: node 0 coordinates the windows and writes the report, the others host their part");
+      "node",
+      "Run one process of a cluster: node 0 coordinates the windows and writes the report, the others host their part. "
+      "Exits 75 (retryable) when a node is lost mid-run (its connection drops or it misses heartbeats for heartbeat_timeout_s)");
   cmd->add_option("--cluster", args->cluster_path, "Cluster config (JSON: city, nodes [{id, host, port}], scenario); see README")
       ->required();
   cmd->add_option("--id", args->id, "This node's id in the config (default: the ordinal at the end of the hostname, as in a StatefulSet)");
@@ -106,8 +142,25 @@ void add_node_command(CLI::App& app) {
   cmd->add_option("--metrics", args->metrics_address,
                   "Serve Prometheus metrics on http://HOST:PORT/metrics while the node runs (port 0 picks a free one)")
       ->check(metrics_address_error);
+  cmd->add_option("--data-dir", args->data_dir,
+                  "Keep this node's partition assignment here (cluster_assignment.json): a restarted node takes back the "
+                  "same segments, and refuses if the cluster or city changed");
+  cmd->add_flag("--repartition", args->repartition, "Partition again even if --data-dir holds an assignment, and replace it");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
-  cmd->callback([args] { run_reporting_errors([&] { run_node(*args); }); });
+  cmd->callback([args] {
+    std::optional<std::string> lost;  // a lost node is retryable: its own exit code
+    run_reporting_errors([&] {
+      try {
+        run_node(*args);
+      } catch (const cluster_node_lost& e) {
+        lost = e.what();
+      }
+    });
+    if (lost) {
+      fmt::print(stderr, "\nerror: {}\n", *lost);
+      throw CLI::RuntimeError(cluster_node_lost::exit_code);
+    }
+  });
 }
 
 }  // namespace citytwin

@@ -78,7 +78,7 @@ cluster_config load_cluster_config(const std::string& path) {
     throw std::invalid_argument("cluster config " + path + ": not valid JSON: " + e.what());
   }
   if (!j.is_object()) fail(path, "(top level)", "must be an object");
-  reject_unknown(path, "", j, {"city", "nodes", "partition_seed", "connect_timeout_s", "scenario"});
+  reject_unknown(path, "", j, {"city", "nodes", "partition_seed", "connect_timeout_s", "heartbeat_interval_s", "heartbeat_timeout_s", "scenario"});
   cluster_config c;
   c.path = path;
   c.city = read<std::string>(path, j, "", "city", "");
@@ -88,6 +88,11 @@ cluster_config load_cluster_config(const std::string& path) {
   c.partition_seed = read<std::uint64_t>(path, j, "", "partition_seed", c.partition_seed);
   c.connect_timeout_s = read<double>(path, j, "", "connect_timeout_s", c.connect_timeout_s);
   if (!(c.connect_timeout_s > 0)) fail(path, "connect_timeout_s", "must be positive");
+  c.heartbeat_interval_s = read<double>(path, j, "", "heartbeat_interval_s", c.heartbeat_interval_s);
+  c.heartbeat_timeout_s = read<double>(path, j, "", "heartbeat_timeout_s", c.heartbeat_timeout_s);
+  if (!(c.heartbeat_interval_s >= 0.01)) fail(path, "heartbeat_interval_s", "must be at least 0.01");
+  if (!(c.heartbeat_timeout_s >= 2 * c.heartbeat_interval_s))
+    fail(path, "heartbeat_timeout_s", "must be at least twice heartbeat_interval_s (a late heartbeat is not a lost node)");
   if (!j.contains("nodes") || !j["nodes"].is_array() || j["nodes"].empty())
     fail(path, "nodes", "must be a non-empty list of {id, host, port}");
   const auto& nodes = j["nodes"];
@@ -112,6 +117,12 @@ cluster_config load_cluster_config(const std::string& path) {
   }
   if (j.contains("scenario")) read_scenario(path, j["scenario"], c.scenario);
   return c;
+}
+
+void check_node_id(const cluster_config& config, std::uint32_t node) {
+  if (node >= config.nodes.size())
+    throw std::invalid_argument("node " + std::to_string(node) + " is not in " + config.path + " (it lists " +
+                                std::to_string(config.nodes.size()) + " nodes)");
 }
 
 }  // namespace citytwin

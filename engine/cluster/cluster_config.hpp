@@ -22,10 +22,17 @@ struct cluster_config {
   std::string city;                  // as load_city takes it; relative paths are from the file's folder
   std::uint64_t partition_seed = 1;
   double connect_timeout_s = 60;     // how long a node waits for its peers to come up
+  // Node 0 pings every node each interval; a node silent for the timeout (or whose connection
+  // drops) is lost, and so is node 0 for a node that has not heard from it for the timeout.
+  double heartbeat_interval_s = 1;
+  double heartbeat_timeout_s = 10;
   simulation_options scenario;       // seed, duration, demand and model settings (no callbacks)
 };
 
 // Throws std::invalid_argument naming the file, the field and the reason.
 cluster_config load_cluster_config(const std::string& path);
+
+// Throws std::invalid_argument when `node` is not one of the config's nodes.
+void check_node_id(const cluster_config& config, std::uint32_t node);
 
 }  // namespace citytwin

@@ -3,7 +3,6 @@
 #include <caf/io/all.hpp>
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <future>
 #include <stdexcept>
@@ -11,7 +10,10 @@
 #include <thread>
 
 #include "actors/road_segment_actor.hpp"
+#include "engine/cluster/fnv1a.hpp"
+#include "engine/cluster/loss_watchdog.hpp"
 #include "engine/cluster/node_gateway.hpp"
+#include "engine/cluster/stored_assignment.hpp"
 #include "engine/runtime/coordinator.hpp"
 #include "engine/runtime/shard_actor.hpp"
 
@@ -20,6 +22,12 @@ namespace citytwin {
 namespace {
 
 constexpr auto connect_retry_pause = std::chrono::milliseconds(100);
+// After a peer is lost, how long the run may take to unwind before the watchdog ends the process.
+constexpr auto unwind_grace = std::chrono::milliseconds(5000);
+// Node 0 failing on an error from a lost peer waits this long for the loss itself to be reported.
+constexpr auto loss_patience = std::chrono::milliseconds(1000);
+
+std::chrono::milliseconds to_ms(double seconds) { return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)); }
 
 caf::actor_system_config make_cluster_config(std::uint32_t threads) {
   caf::actor_system_config config;
@@ -30,21 +38,6 @@ caf::actor_system_config make_cluster_config(std::uint32_t threads) {
   config.load<caf::io::middleman>();
   return config;
 }
-
-class fnv1a {
- public:
-  void add(std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) {
-      hash_ ^= (value >> (8 * i)) & 0xff;
-      hash_ *= 0x100000001b3ULL;
-    }
-  }
-  void add(double value) { add(std::bit_cast<std::uint64_t>(value)); }
-  [[nodiscard]] std::uint64_t value() const { return hash_; }
-
- private:
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
-};
 
 std::string node_name(const cluster_node& n) { return "node " + std::to_string(n.id) + " (" + n.host + ":" + std::to_string(n.port) + ")"; }
 
@@ -63,9 +56,7 @@ caf::actor connect(caf::actor_system& system, const cluster_node& self, const cl
 
 void check_inputs(const cluster_config& config, std::uint32_t node, const city_graph& graph, const simulation_options& options,
                   const std::vector<std::uint32_t>& node_of) {
-  if (node >= config.nodes.size())
-    throw std::invalid_argument("node " + std::to_string(node) + " is not in " + config.path + " (it lists " +
-                                std::to_string(config.nodes.size()) + " nodes)");
+  check_node_id(config, node);
   if (node_of.size() != graph.segments.size()) throw std::invalid_argument("the partition does not cover the city's segments");
   for (auto n : node_of)
     if (n >= config.nodes.size()) throw std::invalid_argument("the partition names node " + std::to_string(n) + ", which the cluster lacks");
@@ -127,13 +118,7 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
                                   const simulation_options& options, const std::vector<std::uint32_t>& node_of) {
   fnv1a h;
   h.add(static_cast<std::uint64_t>(config.nodes.size()));
-  h.add(static_cast<std::uint64_t>(graph.nodes.size()));
-  for (const auto& s : graph.segments) {
-    h.add((static_cast<std::uint64_t>(s.from) << 32) | s.to);
-    h.add(s.length_m);
-    h.add(s.capacity_veh_per_h);
-    h.add(s.freeflow_time_s);
-  }
+  h.add(city_fingerprint(graph));
   h.add(static_cast<std::uint64_t>(plan.trips.size()));
   for (const auto& t : plan.trips) {
     h.add((static_cast<std::uint64_t>(t.origin) << 32) | t.destination);
@@ -161,6 +146,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
   const auto node_count = static_cast<std::uint32_t>(config.nodes.size());
   const auto fingerprint = cluster_fingerprint(config, graph, plan, options, node_of);
 
+  loss_watchdog watchdog(unwind_grace);  // outlives the actor system: its shutdown may block on a lost peer
   auto system_config = make_cluster_config(options.threads);
   caf::actor_system system{system_config};
   simulation_context context(graph);
@@ -182,9 +168,17 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
                             static_cast<const simulation_state*>(nullptr));
   auto left = std::make_shared<std::promise<std::string>>();
   auto left_future = left->get_future();
-  auto gateway = system.spawn(node_gateway, node_gateway_config{node, fingerprint, &context, shard, owned, outbox,
-                                                                [left](const std::string& failure) { left->set_value(failure); },
-                                                                options.metrics});
+  node_gateway_config gateway_config{node, fingerprint, &context, shard, owned, outbox,
+                                     [left, &watchdog](const std::string& failure) {
+                                       if (!failure.empty()) watchdog.report(failure);
+                                       left->set_value(failure);
+                                     },
+                                     options.metrics};
+  gateway_config.on_peer_lost = [&watchdog](const std::string& failure) { watchdog.report(failure); };
+  for (const auto& n : config.nodes) gateway_config.node_names.push_back(node_name(n));
+  gateway_config.heartbeat_interval = to_ms(config.heartbeat_interval_s);
+  gateway_config.heartbeat_timeout = to_ms(config.heartbeat_timeout_s);
+  auto gateway = system.spawn(node_gateway, std::move(gateway_config));
   auto teardown = [&] {
     for (segment_id s : owned) caf::anon_send_exit(context.segment_actors[s], caf::exit_reason::user_shutdown);
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
@@ -192,11 +186,11 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     disconnect_stand_ins(stand_ins);
   };
 
+  std::vector<caf::actor> gateways(node_count);
   try {
     const cluster_node& me = config.nodes[node];
     auto port = system.middleman().publish(gateway, me.port, nullptr, true);
     if (!port) throw std::runtime_error(node_name(me) + " cannot listen: " + system.render(port.error()));
-    std::vector<caf::actor> gateways(node_count);
     gateways[node] = gateway;
     for (std::uint32_t j = 0; j < node_count; ++j)
       if (j != node) gateways[j] = connect(system, me, config.nodes[j], config.connect_timeout_s);
@@ -205,7 +199,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     if (node != 0) {
       const std::string failure = left_future.get();  // node 0 ends the run, or goes away
       teardown();
-      if (!failure.empty()) throw std::runtime_error(failure);
+      if (!failure.empty()) throw cluster_node_lost(failure);
       return std::nullopt;
     }
 
@@ -220,7 +214,8 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     window_coordinator coordinator(system, context, options, plan);  // publishes the first travel times
     coordinator.run(result);
     gather(self, gateways, result, graph.segments.size(), traffic);
-    const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(config.connect_timeout_s * 1000));
+    self->request(gateway, caf::infinite, finished_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});
+    const auto timeout = to_ms(config.connect_timeout_s);
     for (std::uint32_t j = 1; j < node_count; ++j)  // a node that fails to answer here has done its work already
       self->request(gateways[j], timeout, shutdown_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});
     teardown();
@@ -228,8 +223,14 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
               [](const trip_record& a, const trip_record& b) { return a.vehicle < b.vehicle; });
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
-  } catch (...) {
+  } catch (const std::exception& e) {
+    // An error caused by a lost node (a failed delivery, say) may arrive before the loss itself.
+    const auto lost = node == 0 ? watchdog.await_failure(loss_patience) : watchdog.failure();
+    if (node == 0)
+      for (std::uint32_t j = 1; j < node_count; ++j)
+        if (gateways[j]) caf::anon_send(gateways[j], shutdown_atom_v, lost ? *lost : std::string(e.what()));
     teardown();
+    if (lost) throw cluster_node_lost(*lost);
     throw;
   }
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/cluster/cluster_config.hpp"
+#include "engine/cluster/loss_watchdog.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/runtime/simulation.hpp"
 
@@ -24,8 +25,10 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
 
 // Node 0 returns the whole run's result (segments gathered from every node) and fills `traffic`;
 // the other nodes serve until node 0 ends the run and return nullopt. `node_of` gives each
-// segment's node. Throws std::runtime_error naming the node when a peer cannot be reached,
-// disagrees, or goes away.
+// segment's node. Throws std::runtime_error naming the node when a peer cannot be reached or
+// disagrees, and cluster_node_lost (retryable) naming it when it goes away or stops answering
+// heartbeats mid-run; if the run cannot unwind (blocked on the lost peer) the process ends with
+// cluster_node_lost::exit_code a few seconds later (see loss_watchdog.hpp).
 std::optional<simulation_result> run_cluster_node(const cluster_config& config, std::uint32_t node,
                                                   const city_graph& graph, const trip_plan& plan,
                                                   const simulation_options& options,

@@ -1,10 +1,14 @@
 #include "engine/cluster/node_gateway.hpp"
 
+#include <fmt/format.h>
+
 #include <string>
 
 namespace citytwin {
 
 namespace {
+
+using steady_clock = std::chrono::steady_clock;
 
 void report_window(node_gateway_type* self) {
   auto& st = self->state;
@@ -18,6 +22,42 @@ void leave(node_gateway_type* self, const std::string& failure) {
   st.leaving = true;
   if (st.config.on_leave) st.config.on_leave(failure);
   self->quit(failure.empty() ? caf::exit_reason::normal : caf::exit_reason::user_shutdown);
+}
+
+// A peer is gone: node 0 voids the run (its coordinator stops at the next message it waits for);
+// another node only watches node 0, and leaves when it is lost.
+void lose(node_gateway_type* self, std::uint32_t node, const std::string& why) {
+  auto& st = self->state;
+  if (st.leaving || st.finished) return;
+  const std::string failure = st.config.node_names[node] + " was lost: " + why;
+  if (st.config.node != 0) {
+    leave(self, failure + "; " + st.config.node_names[st.config.node] +
+                    " left the run, which node 0 coordinates: start every node again to retry");
+    return;
+  }
+  if (st.lost_peer) return;
+  st.lost_peer = true;
+  const std::string message =
+      failure + "; node 0 stopped the windows and wrote no report: the run can be retried once every node is up (start all nodes again)";
+  if (st.config.on_peer_lost) st.config.on_peer_lost(message);
+  if (st.coordinator) self->send(st.coordinator, caf::make_error(caf::sec::runtime_error, message));
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) { return fmt::format("{:g} s", static_cast<double>(ms.count()) / 1000); }
+
+// Node 0 pings every node; every node checks that the peers it watches were heard within the timeout.
+void heartbeat(node_gateway_type* self) {
+  auto& st = self->state;
+  if (st.leaving || st.finished) return;
+  const auto now = steady_clock::now();
+  for (std::uint32_t node = 0; node < st.peers.size(); ++node) {
+    if (node == st.config.node || (st.config.node != 0 && node != 0)) continue;
+    if (st.config.node == 0) self->send(st.peers[node], heartbeat_atom_v, std::uint32_t{0});
+    if (now - st.last_heard[node] > st.config.heartbeat_timeout)
+      lose(self, node, "no heartbeat for " + seconds_text(st.config.heartbeat_timeout) +
+                           " (heartbeat_timeout_s) although its connection is up: it hangs or is cut off");
+  }
+  self->delayed_send(self, st.config.heartbeat_interval, heartbeat_atom_v);
 }
 
 // The local shard finished its window: deliver the window's cross-node traffic, then report.
@@ -47,6 +87,7 @@ void flush_and_report(node_gateway_type* self, shard_report& report) {
               if (--self->state.unacknowledged == 0) report_window(self);
             },
             [self, node](caf::error& e) {
+              if (self->state.config.node == 0) return lose(self, node, "it did not take node 0's traffic (" + self->system().render(e) + ")");
               self->send(self->state.coordinator,
                          caf::make_error(caf::sec::runtime_error, "node " + std::to_string(self->state.config.node) +
                                                                       " could not deliver to node " + std::to_string(node) +
@@ -62,16 +103,9 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
   self->state.config = std::move(config);
   self->set_down_handler([self](caf::down_msg& down) {
     auto& st = self->state;
-    if (st.leaving) return;
-    std::string failure = "node " + std::to_string(st.config.node) + " lost a peer (" + self->system().render(down.reason) + ")";
     for (std::uint32_t node = 0; node < st.peers.size(); ++node)
-      if (st.peers[node].address() == down.source) failure = "node " + std::to_string(node) + " went away";
-    if (st.config.node == 0) {
-      // The coordinator waits in a blocking receive; an error there ends the run with this message.
-      if (st.coordinator) self->send(st.coordinator, caf::make_error(caf::sec::runtime_error, failure));
-      return;
-    }
-    leave(self, failure);
+      if (st.peers[node].address() == down.source)
+        lose(self, node, "its connection dropped (" + self->system().render(down.reason) + ")");
   });
   return {
       [self](peers_atom, std::vector<caf::actor>& peers) {
@@ -81,6 +115,8 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
         // Node 0 watches every node; the others watch node 0 and leave when it is gone.
         for (std::uint32_t node = 0; node < st.peers.size(); ++node)
           if (node != st.config.node && (st.config.node == 0 || node == 0)) self->monitor(st.peers[node]);
+        st.last_heard.assign(st.peers.size(), steady_clock::now());
+        heartbeat(self);
         for (auto& rp : st.waiting_hellos) rp.deliver(caf::ok_atom_v, st.config.node, st.config.fingerprint);
         st.waiting_hellos.clear();
       },
@@ -133,6 +169,19 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
         return rp;
       },
       [self](traffic_atom) { return caf::make_message(self->state.cross_node_messages, self->state.cross_node_batches); },
+      [self](heartbeat_atom) { heartbeat(self); },
+      [self](heartbeat_atom, std::uint32_t from) {
+        auto& st = self->state;
+        if (from < st.last_heard.size()) st.last_heard[from] = steady_clock::now();
+        if (st.config.node != 0) self->send(caf::actor_cast<caf::actor>(self->current_sender()), heartbeat_atom_v, st.config.node);
+      },
+      [self](finished_atom) {
+        self->state.finished = true;
+        return caf::ok_atom_v;
+      },
+      [self](shutdown_atom, const std::string& reason) {
+        leave(self, "node 0 stopped the run: " + reason);
+      },
       [self](shutdown_atom) {
         auto rp = self->make_response_promise();
         rp.deliver(caf::ok_atom_v);

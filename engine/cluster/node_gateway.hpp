@@ -6,7 +6,9 @@
 // cluster-wide, since no node starts the next window before every batch has reached its segments.
 
 #include <caf/all.hpp>
+#include <chrono>
 #include <cstdint>
+#include <string>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -26,6 +28,11 @@ struct node_gateway_config {
   std::shared_ptr<cross_node_outbox> outbox;
   std::function<void(const std::string& failure)> on_leave;  // "" after a clean shutdown
   runtime_metrics metrics;  // cross-node messages sent and received (inert by default)
+  // Node 0: a peer was lost (connection dropped, heartbeats unanswered, traffic undeliverable).
+  std::function<void(const std::string& failure)> on_peer_lost;
+  std::vector<std::string> node_names;  // "node 2 (host:port)", by node id
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds heartbeat_timeout{10000};
 };
 
 struct node_gateway_state {
@@ -34,6 +41,9 @@ struct node_gateway_state {
   std::vector<caf::actor> peers;  // gateways by node id, this one included
   bool peers_ready = false;
   bool leaving = false;
+  bool finished = false;  // node 0: the run is complete, peers may go
+  bool lost_peer = false;  // node 0: a peer was lost, the run is void
+  std::vector<std::chrono::steady_clock::time_point> last_heard;  // by node id
   std::vector<caf::response_promise> waiting_hellos;
   caf::actor coordinator;        // the sender of window orders
   shard_report held_report;      // until every batch of its window is acknowledged
@@ -48,7 +58,11 @@ using node_gateway_type = caf::stateful_actor<node_gateway_state>;
 // once its peers are connected; window_order; shard_report (from the local shard);
 // cross_node_batch -> ok; estimates_atom (delegated to the shard); times_update -> ok;
 // (snapshots_atom, now) -> vector<segment_snapshot> of its segments; traffic_atom -> (messages,
-// batches) sent to other nodes; shutdown_atom -> ok, then it leaves.
+// batches) sent to other nodes; shutdown_atom -> ok, then it leaves; (shutdown_atom, reason):
+// node 0 gave up the run, it leaves with that failure; finished_atom -> ok (node 0: peers leaving
+// from now on is expected). Heartbeats: node 0 sends (heartbeat_atom, 0) to every node each
+// interval, a node answers (heartbeat_atom, its id); a bare heartbeat_atom is the gateway's own
+// timer, on which it checks that no peer it watches has been silent for the timeout.
 caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config);
 
 }  // namespace citytwin

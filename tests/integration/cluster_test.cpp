@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -67,12 +68,24 @@ nlohmann::ordered_json read_json(const std::string& path) {
   return nlohmann::ordered_json::parse(in);
 }
 
-std::string cluster_config(const std::vector<std::uint16_t>& ports, const std::string& scenario) {
+// `extra` adds top-level fields, e.g. "\"heartbeat_timeout_s\": 2, ".
+std::string cluster_config(const std::vector<std::uint16_t>& ports, const std::string& scenario, const std::string& extra = "") {
   std::string nodes;
   for (std::size_t i = 0; i < ports.size(); ++i)
     nodes += (i ? ", " : "") + std::string("{\"id\": ") + std::to_string(i) + ", \"host\": \"127.0.0.1\", \"port\": " +
              std::to_string(ports[i]) + "}";
-  return "{\"city\": \"" + sioux + "\", \"connect_timeout_s\": 60, \"nodes\": [" + nodes + "], \"scenario\": " + scenario + "}";
+  return "{\"city\": \"" + sioux + "\", \"connect_timeout_s\": 60, " + extra + "\"nodes\": [" + nodes + "], \"scenario\": " +
+         scenario + "}";
+}
+
+// Waits until `log` contains `text` (true) or `timeout` passes (false).
+bool wait_for_text(const std::string& log, const std::string& text, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (read_text(log).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 struct cluster_outcome {
@@ -94,7 +107,94 @@ cluster_outcome run_cluster(const std::filesystem::path& dir, const std::vector<
   return outcome;
 }
 
+// Three nodes on a run long enough to be still going when a test interferes with node 2.
+struct running_cluster {
+  std::filesystem::path dir;
+  std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  std::vector<pid_t> pids;
+  std::vector<std::string> logs;
+  std::string report;
+
+  explicit running_cluster(const std::string& extra_config) : dir(testing::test_temp_dir()) {
+    const std::string scenario = R"({"seed": 7, "duration": "3h", "demand_scale": 0.5})";
+    const auto config = testing::write_file(dir / "cluster.json", cluster_config(ports, scenario, extra_config));
+    report = (dir / "report.json").string();
+    pids.resize(3);
+    logs.resize(3);
+    for (std::size_t i = 3; i-- > 0;) {
+      logs[i] = (dir / ("node" + std::to_string(i) + ".log")).string();
+      pids[i] = start("node --cluster " + config + " --id " + std::to_string(i) + (i == 0 ? " --report " + report : ""), logs[i]);
+    }
+  }
+  ~running_cluster() {  // whatever a failed assertion left running
+    for (pid_t pid : pids)
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+  }
+  std::string node_name(std::size_t i) const { return "node " + std::to_string(i) + " (127.0.0.1:" + std::to_string(ports[i]) + ")"; }
+  // Node 0 prints its first progress line once the windows run.
+  bool windows_running() const { return wait_for_text(logs[0], "simulating", std::chrono::seconds(120)); }
+  int wait(std::size_t i) {
+    const int code = wait_for(pids[i]);
+    pids[i] = -1;
+    return code;
+  }
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+constexpr int retryable_exit = 75;
+// A lost node is noticed at once (connection drop) or after heartbeat_timeout_s (a hang); the run
+// then unwinds, or the watchdog ends it 5 s later. Loaded test machines get some slack on top.
+constexpr double unwind_bound_s = 5 + 5;
+
 }  // namespace
+
+TEST(cluster, node_0_fails_the_run_retryably_when_node_2_is_killed_mid_run) {
+  running_cluster cluster("");
+  ASSERT_TRUE(cluster.windows_running()) << read_text(cluster.logs[0]);
+  ASSERT_EQ(kill(cluster.pids[2], SIGKILL), 0);
+  const auto killed = std::chrono::steady_clock::now();
+  cluster.wait(2);
+  EXPECT_EQ(cluster.wait(0), retryable_exit) << read_text(cluster.logs[0]);
+  EXPECT_LT(seconds_since(killed), unwind_bound_s) << "node 0 must notice the dropped connection at once";
+  const auto log0 = read_text(cluster.logs[0]);
+  EXPECT_NE(log0.find("error: " + cluster.node_name(2) + " was lost: its connection dropped"), std::string::npos) << log0;
+  EXPECT_NE(log0.find("can be retried"), std::string::npos) << log0;
+  EXPECT_FALSE(std::filesystem::exists(cluster.report)) << "no report from a partial run";
+  EXPECT_EQ(cluster.wait(1), retryable_exit) << read_text(cluster.logs[1]);
+  const auto log1 = read_text(cluster.logs[1]);
+  EXPECT_NE(log1.find("node 0"), std::string::npos) << "node 1 must say node 0 ended the run:\n" << log1;
+}
+
+TEST(cluster, a_node_that_hangs_is_lost_after_the_heartbeat_timeout) {
+  running_cluster cluster(R"("heartbeat_interval_s": 0.2, "heartbeat_timeout_s": 2, )");
+  ASSERT_TRUE(cluster.windows_running()) << read_text(cluster.logs[0]);
+  ASSERT_EQ(kill(cluster.pids[2], SIGSTOP), 0);  // its connection stays up: only the heartbeat notices
+  const auto stopped = std::chrono::steady_clock::now();
+  EXPECT_EQ(cluster.wait(0), retryable_exit) << read_text(cluster.logs[0]);
+  EXPECT_LT(seconds_since(stopped), 2 + unwind_bound_s);
+  // Silence is counted from node 2's last answer, up to one interval (0.2 s) before the stop.
+  EXPECT_GE(seconds_since(stopped), 2.0 - 0.2 - 0.05) << "not before the heartbeat timeout";
+  const auto log0 = read_text(cluster.logs[0]);
+  EXPECT_NE(log0.find("error: " + cluster.node_name(2) + " was lost: no heartbeat for 2 s"), std::string::npos) << log0;
+  EXPECT_FALSE(std::filesystem::exists(cluster.report));
+  EXPECT_EQ(cluster.wait(1), retryable_exit) << read_text(cluster.logs[1]);
+}
+
+TEST(cluster, the_other_nodes_leave_naming_node_0_when_it_is_killed) {
+  running_cluster cluster("");
+  ASSERT_TRUE(cluster.windows_running()) << read_text(cluster.logs[0]);
+  ASSERT_EQ(kill(cluster.pids[0], SIGKILL), 0);
+  cluster.wait(0);
+  for (std::size_t i : {1, 2}) {
+    EXPECT_EQ(cluster.wait(i), retryable_exit) << read_text(cluster.logs[i]);
+    const auto log = read_text(cluster.logs[i]);
+    EXPECT_NE(log.find("error: " + cluster.node_name(0) + " was lost"), std::string::npos) << log;
+  }
+  EXPECT_FALSE(std::filesystem::exists(cluster.report));
+}
 
 TEST(cluster, three_processes_report_exactly_what_one_process_reports_on_sioux_falls) {
   auto dir = testing::test_temp_dir();
@@ -146,6 +246,42 @@ TEST(cluster, a_config_error_names_the_file_and_field) {
   EXPECT_EQ(wait_for(start("node --cluster " + config + " --id 0", log)), 1);
   EXPECT_NE(read_text(log).find("cluster config " + config + ": nodes[0].port: must be 1..65535"), std::string::npos)
       << read_text(log);
+}
+
+}  // namespace citytwin
+
+namespace citytwin {
+
+TEST(cluster, a_restarted_node_takes_back_its_stored_assignment_and_refuses_a_changed_one) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port()};
+  const std::string scenario = R"({"seed": 7, "duration": "2m", "demand_scale": 0.02})";
+  const auto config = testing::write_file(dir / "cluster.json", cluster_config(ports, scenario));
+  const auto data = dir / "data0";
+  const auto log = (dir / "node.log").string();
+  const std::string node = "node --quiet --cluster " + config + " --id 0 --data-dir " + data.string();
+
+  ASSERT_EQ(wait_for(start(node, log)), 0) << read_text(log);
+  const auto stored = read_json((data / "cluster_assignment.json").string());
+  EXPECT_EQ(stored["node"], 0);
+  EXPECT_EQ(stored["partition_seed"], 1);
+  EXPECT_EQ(stored["part_of"].size(), 76u) << "one entry per Sioux Falls segment";
+
+  ASSERT_EQ(wait_for(start(node, log)), 0) << "a restart with the same config takes it back:\n" << read_text(log);
+  EXPECT_EQ(read_json((data / "cluster_assignment.json").string()).dump(), stored.dump());
+
+  const auto reseeded = testing::write_file(dir / "reseeded.json", cluster_config(ports, scenario, R"("partition_seed": 3, )"));
+  EXPECT_EQ(wait_for(start("node --quiet --cluster " + reseeded + " --id 0 --data-dir " + data.string(), log)), 1);
+  const auto refusal = read_text(log);
+  EXPECT_NE(refusal.find("the assignment stored in " + (data / "cluster_assignment.json").string() +
+                         " is for a different cluster or city: partition_seed 1 -> 3"),
+            std::string::npos)
+      << refusal;
+  EXPECT_NE(refusal.find("--repartition"), std::string::npos) << refusal;
+
+  ASSERT_EQ(wait_for(start("node --quiet --cluster " + reseeded + " --id 0 --repartition --data-dir " + data.string(), log)), 0)
+      << read_text(log);
+  EXPECT_EQ(read_json((data / "cluster_assignment.json").string())["partition_seed"], 3);
 }
 
 }  // namespace citytwin
