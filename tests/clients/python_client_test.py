@@ -28,6 +28,7 @@ REPLAY = os.path.join(CLIENT_DIR, "replay_feed.py")
 CITY = os.path.join(SOURCE_DIR, "data", "tntp", "SiouxFalls")
 FEED_TOKEN = "python-feed-token-0123456789"
 VIEWER_TOKEN = "python-viewer-token-0123456789"
+ADMIN_TOKEN = "python-admin-token-0123456789"
 HEADER = "segment_id,time_s,count,speed_kmh,occupancy\n"
 
 sys.path.insert(0, CLIENT_DIR)
@@ -84,7 +85,8 @@ def setUpModule():
     tokens = os.path.join(_work, "tokens.json")
     with open(tokens, "w", encoding="utf-8") as f:
         json.dump({"tokens": [{"token": FEED_TOKEN, "identity": "python-feed", "role": "feed"},
-                              {"token": VIEWER_TOKEN, "identity": "python-viewer", "role": "viewer"}]}, f)
+                              {"token": VIEWER_TOKEN, "identity": "python-viewer", "role": "viewer"},
+                              {"token": ADMIN_TOKEN, "identity": "python-admin", "role": "admin"}]}, f)
     port_file = os.path.join(_work, "port")
     command = [BINARY, "serve", "--city", CITY, "--grpc", "127.0.0.1:0", "--port-file", port_file,
                "--data-dir", os.path.join(_work, "data"), "--tokens", tokens, "--time-scale", "60",
@@ -134,7 +136,8 @@ class PythonClientTest(unittest.TestCase):
         cls.viewer = TwinClient(_address, token=VIEWER_TOKEN)
         cls.feed = TwinClient(_address, token=FEED_TOKEN)
         cls.anonymous = TwinClient(_address)
-        for client in (cls.viewer, cls.feed, cls.anonymous):
+        cls.admin = TwinClient(_address, token=ADMIN_TOKEN)
+        for client in (cls.viewer, cls.feed, cls.anonymous, cls.admin):
             cls.addClassCleanup(client.close)
 
     def replay(self, csv_text, *arguments, token=FEED_TOKEN, name="feed.csv"):
@@ -294,6 +297,52 @@ class PythonClientTest(unittest.TestCase):
         result, _ = self.replay(HEADER + "1-2,0,10,50,0.1\n", "--speedup", "600", token=None)
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         self.assertIn("UNAUTHENTICATED", result.stderr)
+
+    def test_an_incident_shows_as_an_anomaly_and_its_sensor_in_the_feed_health(self):
+        from citytwin_client import detector_reading, make_batch, now_ms
+        t = now_ms() - 1000
+        # A crawl at 2 km/h with vehicles present: far below any open segment's modelled speed.
+        ack = self.feed.ingest_batch("python-analytics", 1, [detector_reading("3-4", t, 10, 2.0, 0.5)])
+        self.assertEqual(ack.accepted, 1)
+        found = eventually(lambda: list(self.viewer.anomalies("3-4", anomaly_kind="speed_below_model")))
+        self.assertEqual(len(found), 1, found)
+        self.assertEqual(found[0].source, "python-analytics")
+        self.assertEqual(found[0].time_ms, t)
+        self.assertAlmostEqual(found[0].observed, 2.0)
+        self.assertGreater(found[0].expected, 2.0 / 0.4)
+        sensors = self.viewer.sensor_health("python-analytics")
+        self.assertEqual([s.twin.id for s in sensors], ["3-4"])
+        self.assertEqual(sensors[0].readings, 1)
+        self.assertGreaterEqual(self.viewer.feed_health().anomalies, 1)
+        with self.assertRaises(ValueError):
+            list(self.viewer.anomalies(anomaly_kind="meteor"))
+
+    def test_forecast_status_reports_its_settings(self):
+        status = self.viewer.forecast_status()
+        self.assertTrue(status.enabled)
+        self.assertEqual(status.every_ms, 5 * 60_000)
+        self.assertEqual(status.horizon_ms, 30 * 60_000)
+        # At 60x a forecast falls due every 5 s of wall time; Sioux Falls runs one in well under a second.
+        self.assertTrue(eventually(lambda: self.viewer.forecast_status().runs >= 1, timeout=60))
+        trouble = self.viewer.predicted_trouble()
+        self.assertGreaterEqual(trouble.forecast.forecast_number, 1)
+        self.assertEqual(trouble.forecast.horizon_ms, 30 * 60_000)
+
+    def test_the_audit_trail_is_for_admins_and_names_the_feed(self):
+        import grpc
+        from citytwin_client import detector_reading, make_batch, now_ms
+        self.feed.ingest_batch("python-audit", 1, [detector_reading("1-2", now_ms() - 1000, 5, 40.0, 0.1)])
+        with self.assertRaises(grpc.RpcError) as refused:
+            list(self.viewer.audit())
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        records = [r for r in self.admin.audit(method="IngestService") if r.ingest_batch.source == "python-audit"]
+        self.assertEqual(len(records), 1, records)
+        self.assertEqual(records[0].caller, "python-feed")
+        self.assertEqual(records[0].role, "feed")
+        self.assertEqual(records[0].outcome_code, "OK")
+        denied = list(self.admin.audit(caller="python-viewer", method="ReadAudit"))
+        self.assertGreaterEqual(len(denied), 1)
+        self.assertEqual(denied[-1].outcome_code, "PERMISSION_DENIED")
 
 
 class StubGenerationTest(unittest.TestCase):

@@ -10,7 +10,7 @@
 
 The gRPC stubs are generated from proto/ on first use (see citytwin_client.generate); importing
 `citytwin_client.generate` alone does not generate them. The generated message modules are
-available as citytwin_client.twin_pb2 and citytwin_client.health_pb2.
+available as citytwin_client.twin_pb2, analytics_pb2, forecast_pb2, audit_pb2 and health_pb2.
 """
 
 _EXPORTS = {
@@ -23,6 +23,12 @@ _EXPORTS = {
     "describe": "client",
     "twin_pb2": "_stubs",
     "twin_pb2_grpc": "_stubs",
+    "analytics_pb2": "_stubs",
+    "analytics_pb2_grpc": "_stubs",
+    "forecast_pb2": "_stubs",
+    "forecast_pb2_grpc": "_stubs",
+    "audit_pb2": "_stubs",
+    "audit_pb2_grpc": "_stubs",
     "health_pb2": "_stubs",
     "health_pb2_grpc": "_stubs",
     "read_feed_csv": "feed",

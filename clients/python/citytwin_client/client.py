@@ -1,4 +1,4 @@
-"""TwinClient: the CityTwin gRPC API (proto/citytwin/v1/twin.proto) from Python.
+"""TwinClient: the CityTwin gRPC API (proto/citytwin/v1/*.proto) from Python.
 
 Every method raises grpc.RpcError (with .code() and .details()) when the server answers with an
 error status, e.g. grpc.StatusCode.UNAUTHENTICATED without a valid token or PERMISSION_DENIED when
@@ -10,7 +10,8 @@ import time
 
 import grpc
 
-from ._stubs import health_pb2, health_pb2_grpc, twin_pb2, twin_pb2_grpc
+from ._stubs import (analytics_pb2, analytics_pb2_grpc, audit_pb2, audit_pb2_grpc, forecast_pb2, forecast_pb2_grpc,
+                     health_pb2, health_pb2_grpc, twin_pb2, twin_pb2_grpc)
 
 _TWIN_KINDS = {
     "road_segment": twin_pb2.TWIN_KIND_ROAD_SEGMENT,
@@ -22,6 +23,13 @@ _EVENT_KINDS = {
     "closed": twin_pb2.SegmentEvent.KIND_CLOSED,
     "reopened": twin_pb2.SegmentEvent.KIND_REOPENED,
     "capacity_changed": twin_pb2.SegmentEvent.KIND_CAPACITY_CHANGED,
+}
+_ANOMALY_KINDS = {
+    "speed_below_model": analytics_pb2.ANOMALY_KIND_SPEED_BELOW_MODEL,
+    "speed_off_baseline": analytics_pb2.ANOMALY_KIND_SPEED_OFF_BASELINE,
+    "flow_off_baseline": analytics_pb2.ANOMALY_KIND_FLOW_OFF_BASELINE,
+    "load_off_baseline": analytics_pb2.ANOMALY_KIND_LOAD_OFF_BASELINE,
+    "voltage_out_of_band": analytics_pb2.ANOMALY_KIND_VOLTAGE_OUT_OF_BAND,
 }
 _ENTRY_TYPES = {
     "reading": twin_pb2.HISTORY_ENTRY_TYPE_READING,
@@ -135,6 +143,9 @@ class TwinClient:
         self._twins = twin_pb2_grpc.TwinServiceStub(self._channel)
         self._ingest = twin_pb2_grpc.IngestServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
+        self._analytics = analytics_pb2_grpc.AnalyticsServiceStub(self._channel)
+        self._forecasts = forecast_pb2_grpc.ForecastServiceStub(self._channel)
+        self._audit = audit_pb2_grpc.AuditServiceStub(self._channel)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -283,3 +294,71 @@ class TwinClient:
         if len(acks) != 1:
             raise RuntimeError(f"expected 1 ack for batch {sequence}, got {len(acks)}")
         return acks[0]
+
+    # -- analytics (serve --analytics on) ------------------------------------------------------
+
+    def anomalies(self, twin_id=None, *, kind="road_segment", anomaly_kind=None, start_ms=0, end_ms=0,
+                  page_size=100, timeout=None):
+        """Yields the anomalies raised on the feed (analytics_pb2.Anomaly), oldest first, page by page.
+
+        twin_id: only this twin's (of `kind`). anomaly_kind: e.g. "speed_below_model". start_ms /
+        end_ms: reading-time range (0: open). FAILED_PRECONDITION when the server runs --analytics off.
+        """
+        request = analytics_pb2.ListAnomaliesRequest(page_size=page_size)
+        request.filter.start_time_ms, request.filter.end_time_ms = int(start_ms), int(end_ms)
+        if twin_id is not None:
+            request.filter.twin.CopyFrom(self._ref(twin_id, kind))
+        if anomaly_kind is not None:
+            request.filter.kind = _lookup(_ANOMALY_KINDS, anomaly_kind, "anomaly kind")
+        while True:
+            response = self._unary(self._analytics.ListAnomalies, request, timeout)
+            yield from response.anomalies
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token
+
+    def sensor_health(self, source="", twin_id=None, *, kind="road_segment", timeout=None):
+        """The health of each sensor (analytics_pb2.SensorHealth) of one source and/or twin (default: all)."""
+        request = analytics_pb2.GetSensorHealthRequest(source=source)
+        if twin_id is not None:
+            request.twin.CopyFrom(self._ref(twin_id, kind))
+        return list(self._unary(self._analytics.GetSensorHealth, request, timeout).sensors)
+
+    def feed_health(self, timeout=None):
+        """The whole feed's summary (analytics_pb2.FeedHealth): sensors by state, anomalies raised."""
+        return self._unary(self._analytics.GetFeedHealth, analytics_pb2.GetFeedHealthRequest(), timeout)
+
+    # -- rolling forecast (serve --forecast on) ------------------------------------------------
+
+    def forecast(self, twin_ids=(), *, kind="road_segment", in_s=0.0, timeout=None):
+        """The latest forecast's predicted state `in_s` seconds from now (forecast_pb2.GetForecastResponse).
+
+        twin_ids: the twins to predict (of `kind`; none: every twin). FAILED_PRECONDITION until a
+        first forecast exists or with --forecast off.
+        """
+        request = forecast_pb2.GetForecastRequest(offset_ms=int(round(in_s * 1000)))
+        for twin_id in twin_ids:
+            request.twins.append(self._ref(twin_id, kind))
+        return self._unary(self._forecasts.GetForecast, request, timeout)
+
+    def predicted_trouble(self, timeout=None):
+        """The latest forecast's predicted trouble (forecast_pb2.PredictedTroubleList)."""
+        return self._unary(self._forecasts.ListPredictedTrouble, forecast_pb2.ListPredictedTroubleRequest(), timeout)
+
+    def forecast_status(self, timeout=None):
+        """The forecast's settings and cost (forecast_pb2.ForecastStatus)."""
+        return self._unary(self._forecasts.GetForecastStatus, forecast_pb2.GetForecastStatusRequest(), timeout)
+
+    # -- audit trail (admin role) --------------------------------------------------------------
+
+    def audit(self, *, caller="", method="", from_ms=0, to_ms=0, page_size=100, timeout=None):
+        """Yields audit records (audit_pb2.AuditRecord), oldest first, page by page; admins only
+        (PERMISSION_DENIED otherwise, and that refusal is itself recorded)."""
+        request = audit_pb2.ReadAuditRequest(caller=caller, method=method, from_time_ms=int(from_ms),
+                                             to_time_ms=int(to_ms), page_size=page_size)
+        while True:
+            response = self._unary(self._audit.ReadAudit, request, timeout)
+            yield from response.records
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token

@@ -4,6 +4,7 @@ Nothing generated is kept in the repository. `ensure_stubs()` (called when `city
 imported) compiles
 
     proto/citytwin/v1/twin.proto       -> citytwin/v1/twin_pb2.py, twin_pb2_grpc.py
+    proto/citytwin/v1/analytics.proto, forecast.proto, audit.proto -> likewise
     proto/grpc/health/v1/health.proto  -> citytwin_grpc_health/v1/health_pb2.py, health_pb2_grpc.py
 
 with Debian's python3-grpc-tools (`python3 -m grpc_tools.protoc`) into a cache directory and puts
@@ -36,14 +37,16 @@ import sys
 import tempfile
 
 TWIN_PROTO = "citytwin/v1/twin.proto"
+# Every citytwin.v1 file the client exposes; twin.proto first (the others import it).
+CITYTWIN_PROTOS = (TWIN_PROTO, "citytwin/v1/analytics.proto", "citytwin/v1/forecast.proto",
+                   "citytwin/v1/audit.proto")
 HEALTH_PROTO = "grpc/health/v1/health.proto"
 # Where the copy of health.proto goes inside the generation tree (see the module docstring).
 HEALTH_STAGED = "citytwin_grpc_health/v1/health.proto"
 STAMP = ".citytwin-stubs"
 # Modules the generation must produce; also what is imported afterwards.
-GENERATED_MODULES = (
-    "citytwin/v1/twin_pb2.py",
-    "citytwin/v1/twin_pb2_grpc.py",
+GENERATED_MODULES = tuple(
+    proto[:-len(".proto")] + suffix for proto in CITYTWIN_PROTOS for suffix in ("_pb2.py", "_pb2_grpc.py")) + (
     "citytwin_grpc_health/v1/health_pb2.py",
     "citytwin_grpc_health/v1/health_pb2_grpc.py",
 )
@@ -61,8 +64,9 @@ def find_proto_dir():
     for candidate in candidates:
         candidate = os.path.normpath(candidate)
         if os.path.isfile(os.path.join(candidate, TWIN_PROTO)):
-            if not os.path.isfile(os.path.join(candidate, HEALTH_PROTO)):
-                raise StubGenerationError(f"{candidate}: has {TWIN_PROTO} but not {HEALTH_PROTO}")
+            for needed in CITYTWIN_PROTOS + (HEALTH_PROTO,):
+                if not os.path.isfile(os.path.join(candidate, needed)):
+                    raise StubGenerationError(f"{candidate}: has {TWIN_PROTO} but not {needed}")
             return candidate
     raise StubGenerationError(
         f"cannot find {TWIN_PROTO} (looked in {', '.join(os.path.normpath(c) for c in candidates)}); "
@@ -111,7 +115,7 @@ def stub_key(proto_dir=None):
     digest = hashlib.sha256()
     digest.update(_toolchain_version(_grpc_tools_dir()).encode())
     digest.update(sys.version.split()[0].encode())
-    for name in (TWIN_PROTO, HEALTH_PROTO):
+    for name in CITYTWIN_PROTOS + (HEALTH_PROTO,):
         digest.update(b"\0" + name.encode() + b"\0")
         with open(os.path.join(proto_dir, name), "rb") as f:
             digest.update(f.read())
@@ -151,16 +155,18 @@ def _compile(proto_dir, out_dir, key):
     source = os.path.join(out_dir, "_proto")
     os.makedirs(os.path.join(source, os.path.dirname(TWIN_PROTO)))
     os.makedirs(os.path.join(source, os.path.dirname(HEALTH_STAGED)))
-    shutil.copyfile(os.path.join(proto_dir, TWIN_PROTO), os.path.join(source, TWIN_PROTO))
+    for proto in CITYTWIN_PROTOS:
+        shutil.copyfile(os.path.join(proto_dir, proto), os.path.join(source, proto))
     shutil.copyfile(os.path.join(proto_dir, HEALTH_PROTO), os.path.join(source, HEALTH_STAGED))
     command = [sys.executable, "-m", "grpc_tools.protoc", "-I", source]
     for include in _include_dirs(tools_dir):
         command += ["-I", include]
-    command += [f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", TWIN_PROTO, HEALTH_STAGED]
+    command += [f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", *CITYTWIN_PROTOS, HEALTH_STAGED]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise StubGenerationError(
-            f"protoc failed (exit {result.returncode}) compiling {proto_dir}/{TWIN_PROTO} and {HEALTH_PROTO}:\n"
+            f"protoc failed (exit {result.returncode}) compiling {', '.join(CITYTWIN_PROTOS)} and {HEALTH_PROTO} "
+            f"from {proto_dir}:\n"
             f"{result.stderr.strip() or result.stdout.strip()}\ncommand: {' '.join(command)}")
     shutil.rmtree(source)
     # Regular packages (protoc 3.5 writes none), so no other directory on sys.path can merge in.
