@@ -161,6 +161,15 @@ class TwinClient:
     def _unary(self, method, request, timeout):
         return method(request, metadata=self._metadata, timeout=self.timeout if timeout is None else timeout)
 
+    def _pages(self, method, request, field, timeout):
+        """Yields the items in `field` of each page, passing next_page_token on until it is empty."""
+        while True:
+            response = self._unary(method, request, timeout)
+            yield from getattr(response, field)
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token
+
     @staticmethod
     def _ref(twin_id, kind):
         return twin_pb2.TwinRef(kind=_lookup(_TWIN_KINDS, kind, "twin kind"), id=str(twin_id))
@@ -219,12 +228,7 @@ class TwinClient:
         """
         request = twin_pb2.QueryTwinsRequest(filter=self._filter(closed, speed_below_kmh, bbox, ids, kinds),
                                              page_size=page_size)
-        while True:
-            response = self._unary(self._twins.QueryTwins, request, timeout)
-            yield from response.twins
-            if not response.next_page_token:
-                return
-            request.page_token = response.next_page_token
+        yield from self._pages(self._twins.QueryTwins, request, "twins", timeout)
 
     def watch(self, closed=None, speed_below_kmh=None, bbox=None, *, ids=None, kinds=None, initial=False,
               min_interval_ms=0, timeout=None):
@@ -260,12 +264,7 @@ class TwinClient:
                                              end_time_ms=int(end_ms), page_size=page_size)
         for entry_type in entry_types or ():
             request.entry_types.append(_lookup(_ENTRY_TYPES, entry_type, "history entry type"))
-        while True:
-            response = self._unary(self._twins.GetHistory, request, timeout)
-            yield from response.entries
-            if not response.next_page_token:
-                return
-            request.page_token = response.next_page_token
+        yield from self._pages(self._twins.GetHistory, request, "entries", timeout)
 
     def stats(self, timeout=None):
         """The server's TwinStats (readings_logged, batches_written, twin_time_ms, lag_ms, ...)."""
@@ -310,12 +309,7 @@ class TwinClient:
             request.filter.twin.CopyFrom(self._ref(twin_id, kind))
         if anomaly_kind is not None:
             request.filter.kind = _lookup(_ANOMALY_KINDS, anomaly_kind, "anomaly kind")
-        while True:
-            response = self._unary(self._analytics.ListAnomalies, request, timeout)
-            yield from response.anomalies
-            if not response.next_page_token:
-                return
-            request.page_token = response.next_page_token
+        yield from self._pages(self._analytics.ListAnomalies, request, "anomalies", timeout)
 
     def sensor_health(self, source="", twin_id=None, *, kind="road_segment", timeout=None):
         """The health of each sensor (analytics_pb2.SensorHealth) of one source and/or twin (default: all)."""
@@ -356,9 +350,4 @@ class TwinClient:
         (PERMISSION_DENIED otherwise, and that refusal is itself recorded)."""
         request = audit_pb2.ReadAuditRequest(caller=caller, method=method, from_time_ms=int(from_ms),
                                              to_time_ms=int(to_ms), page_size=page_size)
-        while True:
-            response = self._unary(self._audit.ReadAudit, request, timeout)
-            yield from response.records
-            if not response.next_page_token:
-                return
-            request.page_token = response.next_page_token
+        yield from self._pages(self._audit.ReadAudit, request, "records", timeout)
