@@ -51,15 +51,15 @@ void feed_analytics::find_anomalies(std::string_view source, const feed_reading&
       if (r.vehicle_count > 0) {  // the speed means nothing without vehicles
         if (r.model_speed_kmh && open(anomaly_kind::speed_below_model))
           hits[0] = check_speed_against_model(r.value, *r.model_speed_kmh, o);
-        if (auto b = history.primary.assess_and_add(r.time_ms, r.value, o); b && open(anomaly_kind::speed_off_baseline))
+        if (auto b = history.primary.outlier_and_add(r.time_ms, r.value, o); b && open(anomaly_kind::speed_off_baseline))
           hits[1] = check_against_baseline(anomaly_kind::speed_off_baseline, "speed", "km/h", r.value, *b, o);
       }
       if (r.flow_veh_h >= 0)
-        if (auto b = history.flow.assess_and_add(r.time_ms, r.flow_veh_h, o); b && open(anomaly_kind::flow_off_baseline))
+        if (auto b = history.flow.outlier_and_add(r.time_ms, r.flow_veh_h, o); b && open(anomaly_kind::flow_off_baseline))
           hits[2] = check_against_baseline(anomaly_kind::flow_off_baseline, "flow", "veh/h", r.flow_veh_h, *b, o);
       break;
     case feed_quantity::meter:
-      if (auto b = history.primary.assess_and_add(r.time_ms, r.value, o); b && open(anomaly_kind::load_off_baseline))
+      if (auto b = history.primary.outlier_and_add(r.time_ms, r.value, o); b && open(anomaly_kind::load_off_baseline))
         hits[0] = check_against_baseline(anomaly_kind::load_off_baseline, "load", "kW", r.value, *b, o);
       break;
     case feed_quantity::voltage:

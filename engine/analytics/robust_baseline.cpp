@@ -27,17 +27,21 @@ double mad_of_sorted(const std::vector<double>& sorted, double median) {
   return n % 2 == 1 ? current : (previous + current) / 2;
 }
 
-std::optional<baseline_verdict> robust_baseline::assess_and_add(std::int64_t time_ms, double value,
-                                                                const anomaly_options& options) {
+std::optional<baseline_verdict> robust_baseline::outlier_and_add(std::int64_t time_ms, double value,
+                                                                 const anomaly_options& options) {
   constexpr std::int64_t ms_per_hour = 3'600'000;
   bucket& b = hours_[static_cast<std::size_t>(((time_ms / ms_per_hour) % 24 + 24) % 24)];
   std::optional<baseline_verdict> verdict;
   if (b.values.size() >= options.baseline_min_samples) {
     const double median = median_of_sorted(b.sorted);
-    // 1.4826 * MAD estimates the standard deviation of normally distributed values.
-    const double spread = std::max({1.4826 * mad_of_sorted(b.sorted, median),
-                                    options.spread_floor_fraction * std::abs(median), options.spread_floor_absolute});
-    verdict = baseline_verdict{median, spread, (value - median) / spread};
+    const double floor = std::max(options.spread_floor_fraction * std::abs(median), options.spread_floor_absolute);
+    // The spread is never below the floor, so a value this close to the median needs no MAD to be cleared.
+    if (std::abs(value - median) >= options.z_threshold * floor) {
+      // 1.4826 * MAD estimates the standard deviation of normally distributed values.
+      const double spread = std::max(1.4826 * mad_of_sorted(b.sorted, median), floor);
+      const double z = (value - median) / spread;
+      if (std::abs(z) >= options.z_threshold) verdict = baseline_verdict{median, spread, z};
+    }
   }
   if (options.baseline_capacity == 0) return verdict;
   if (b.values.size() < options.baseline_capacity) {

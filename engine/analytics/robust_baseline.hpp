@@ -21,9 +21,9 @@ struct baseline_verdict {
 
 class robust_baseline {
  public:
-  // Compares `value` with the values seen in the hour of `time_ms` (none while fewer than
-  // baseline_min_samples), then adds it to them.
-  std::optional<baseline_verdict> assess_and_add(std::int64_t time_ms, double value, const anomaly_options& options);
+  // Compares `value` with the values seen in the hour of `time_ms` and returns the verdict when its
+  // |z| is z_threshold or more (never while fewer than baseline_min_samples), then adds it to them.
+  std::optional<baseline_verdict> outlier_and_add(std::int64_t time_ms, double value, const anomaly_options& options);
 
  private:
   struct bucket {

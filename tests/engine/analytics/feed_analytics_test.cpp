@@ -43,15 +43,17 @@ TEST(robust_baseline, scores_a_value_by_median_and_mad_of_its_hour) {
   anomaly_options options;
   robust_baseline b;
   const double history[] = {48, 50, 52, 49, 51, 50, 47, 53};
-  for (double v : history) EXPECT_FALSE(b.assess_and_add(start, v, options).has_value());
-  // Median 50, MAD 1.5 -> spread max(2.22, 2.5 (5 % of 50), 1) = 2.5.
-  const auto verdict = b.assess_and_add(start, 40, options);
+  for (double v : history) EXPECT_FALSE(b.outlier_and_add(start, v, options).has_value());
+  // Median 50, MAD 1.5 -> spread max(2.22, 2.5 (5 % of 50), 1) = 2.5: 40 is z = -4, not an outlier at 5.
+  EXPECT_FALSE(b.outlier_and_add(start, 40, options).has_value());
+  // Now 9 values, median 50, MAD 2 -> spread max(2.97, 2.5, 1) = 2.9652: 35 is z = -5.06.
+  const auto verdict = b.outlier_and_add(start, 35, options);
   ASSERT_TRUE(verdict.has_value());
   EXPECT_DOUBLE_EQ(verdict->median, 50);
-  EXPECT_DOUBLE_EQ(verdict->spread, 2.5);
-  EXPECT_DOUBLE_EQ(verdict->z, -4);
+  EXPECT_DOUBLE_EQ(verdict->spread, 1.4826 * 2);
+  EXPECT_DOUBLE_EQ(verdict->z, -15 / (1.4826 * 2));
   // Another hour of the day has its own history.
-  EXPECT_FALSE(b.assess_and_add(start + 60 * minute, 40, options).has_value());
+  EXPECT_FALSE(b.outlier_and_add(start + 60 * minute, 40, options).has_value());
 }
 
 TEST(robust_baseline, median_and_mad_of_sorted_values_equal_the_definitions) {
@@ -84,12 +86,13 @@ TEST(robust_baseline, a_full_bucket_forgets_its_oldest_value) {
   anomaly_options options;
   options.baseline_capacity = 8;
   robust_baseline b;
-  for (int i = 0; i < 8; ++i) b.assess_and_add(start, 100, options);
-  for (int i = 0; i < 8; ++i) b.assess_and_add(start, 20, options);  // replaces every 100
-  const auto verdict = b.assess_and_add(start, 20, options);
+  for (int i = 0; i < 8; ++i) b.outlier_and_add(start, 100, options);
+  EXPECT_TRUE(b.outlier_and_add(start, 20, options).has_value());  // against eight 100s
+  for (int i = 0; i < 7; ++i) b.outlier_and_add(start, 20, options);  // the 20s replace every 100
+  EXPECT_FALSE(b.outlier_and_add(start, 20, options).has_value());
+  const auto verdict = b.outlier_and_add(start, 100, options);
   ASSERT_TRUE(verdict.has_value());
   EXPECT_DOUBLE_EQ(verdict->median, 20);
-  EXPECT_DOUBLE_EQ(verdict->z, 0);
 }
 
 TEST(feed_analytics, a_detector_far_below_the_model_raises_one_anomaly_with_its_evidence) {
