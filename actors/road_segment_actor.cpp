@@ -18,7 +18,8 @@ struct entering {
 // Vehicles handed over before `window`, in canonical order: time, sender, vehicle id.
 std::int32_t apply_handoffs(road_segment_actor_state& st, window_index window) {
   if (st.pending_handoffs.empty()) return 0;
-  std::vector<entering> batch;
+  thread_local std::vector<entering> batch;  // scratch shared by the segments a worker thread runs
+  batch.clear();
   auto ready = [&](const vehicle_handoff& h) { return h.window < window; };
   for (auto& h : st.pending_handoffs)
     if (ready(h))
@@ -96,15 +97,17 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
         report.segment = id;
         report.taken_in = apply_handoffs(st, w.window);
         apply_space_updates(st, w.window);
-        st.scratch.clear();
-        st.model->advance(w.window, w.start, w.end, context->routes, *context->times, st.scratch);
+        thread_local advance_result outcome;  // scratch shared by the segments a worker thread runs
+        outcome.clear();
+        st.model->advance(w.window, w.start, w.end, context->routes, *context->times, outcome);
         // One message per receiving segment, vehicles in exit order.
-        std::vector<std::pair<segment_id, vehicle_handoff>> outgoing;
-        for (auto& h : st.scratch.handoffs) {
+        thread_local std::vector<std::pair<segment_id, vehicle_handoff>> outgoing;
+        outgoing.clear();
+        for (auto& h : outcome.handoffs) {
           // A receiver with room counts the vehicle lazily, when it is due at its exit.
           window_index due = h.wake_next_window
                                  ? w.window + 1
-                                 : std::max(w.window + 1, context->window_of(h.v.entered + freeflow_ms(context->graph.segments[h.to])));
+                                 : std::max(w.window + 1, context->window_of(h.v.entered + context->freeflow[h.to]));
           report.bookings.push_back({h.to, due});
           auto it = std::find_if(outgoing.begin(), outgoing.end(), [&](auto& o) { return o.first == h.to; });
           if (it == outgoing.end()) {
@@ -128,11 +131,11 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
             if (announcement->free > 0 || !announcement->near_full) report.bookings.push_back({up, w.window + 1});
           }
         }
-        report.next_due = st.scratch.next_due;
-        report.arrivals = std::move(st.scratch.arrivals);
+        report.next_due = outcome.next_due;
+        report.arrivals = std::move(outcome.arrivals);
         report.vehicles = st.model->vehicle_count();
-        report.forced = st.scratch.forced;
-        report.reroutes = st.scratch.reroutes;
+        report.forced = outcome.forced;
+        report.reroutes = outcome.reroutes;
         report.travel_estimate = st.model->travel_estimate();
         if (context->check_invariants)
           for (const auto& v : st.model->vehicles()) report.vehicle_ids.push_back(v.id);

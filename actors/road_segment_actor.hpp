@@ -15,7 +15,6 @@ struct road_segment_actor_state {
   std::unique_ptr<road_segment> model;
   std::vector<vehicle_handoff> pending_handoffs;  // applied in the window after they were sent
   std::vector<space_update> pending_space;
-  advance_result scratch;
 };
 
 using road_segment_actor_type = caf::stateful_actor<road_segment_actor_state>;

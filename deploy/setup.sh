@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake make ccache pkg-config python3
   libcaf-dev                      # actors (core + io)
+  libjemalloc-dev                 # the citytwin binary's allocator (a fifth faster than glibc's on Berlin)
   libmetis-dev                    # partitioning a city across cluster nodes
   libgtest-dev libgmock-dev libbenchmark-dev
   libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "engine/city/city_graph.hpp"
@@ -31,8 +32,10 @@ class router {
  public:
   explicit router(const city_graph& graph);
 
-  // Full tree from `origin`; zones other than the origin are never passed through.
-  void build_tree(node_index origin, const travel_times& times, shortest_path_tree& tree) const;
+  // Full tree from `origin`; zones other than the origin are never passed through. With `settle`, the
+  // search stops once those nodes are settled: paths to them are exact, other nodes' entries may be partial.
+  void build_tree(node_index origin, const travel_times& times, shortest_path_tree& tree,
+                  std::span<const node_index> settle = {}) const;
 
   // Segments from the tree's origin to `destination`, empty if unreachable or the same node.
   [[nodiscard]] std::vector<segment_id> path(const shortest_path_tree& tree, node_index destination) const;
@@ -44,12 +47,14 @@ class router {
   [[nodiscard]] const city_graph& graph() const { return graph_; }
 
  private:
-  // Runs Dijkstra until `stop_at` is settled (or everything, if no_node).
-  void search(node_index origin, node_index stop_at, const travel_times& times, shortest_path_tree& tree) const;
+  // Runs Dijkstra until every node of `settle` is settled (or everything, if empty).
+  void search(node_index origin, std::span<const node_index> settle, const travel_times& times,
+              shortest_path_tree& tree) const;
 
   const city_graph& graph_;
   // Compact copies of what the search loop reads, so it stays in cache.
   std::vector<node_index> out_target_;    // aligned with graph_.out_ids
+  std::vector<node_index> segment_from_;  // by segment id, for walking a path back
   std::vector<std::uint8_t> expandable_;  // by node: may be passed through
 };
 

@@ -1,6 +1,7 @@
 #include "engine/runtime/shard_actor.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "engine/random/counter_rng.hpp"
 
@@ -15,13 +16,36 @@ void book(shard_actor_state& st, const simulation_context& ctx, const booking& b
   else st.report.remote_bookings.push_back(b);
 }
 
-const shortest_path_tree& tree_from(shard_actor_state& st, const simulation_context& ctx, node_index origin) {
-  auto& [serial, tree] = st.trees[origin];
-  if (tree.parent.empty() || serial != ctx.times->serial) {
-    ctx.routes.build_tree(origin, *ctx.times, tree);
-    serial = ctx.times->serial;
+const std::vector<segment_id>* fixed_route(const simulation_context& ctx, const trip& t) {
+  if (!ctx.fixed_routes) return nullptr;
+  return ctx.fixed_routes->pick(t.origin, t.destination, random_unit(ctx.seed, route_choice_stream + t.vehicle_id, 0));
+}
+
+// The least-time route of departure `i` on the current travel times. Building the origin's tree also
+// routes that origin's later departures up to the next refresh of the times, so each origin needs one
+// search per refresh, and the search stops once all their destinations are settled.
+std::vector<segment_id> route_for(shard_actor_state& st, const simulation_context& ctx, std::size_t i,
+                                  sim_time window_start) {
+  const std::uint64_t serial = ctx.times->serial;
+  if (st.route_serial[i] == serial) return std::move(st.planned_routes[i]);
+  const trip& t = st.departures[i];
+  const sim_time until = (window_start / ctx.reroute_interval + 1) * ctx.reroute_interval;
+  thread_local std::vector<std::size_t> ahead;
+  thread_local std::vector<node_index> destinations;
+  ahead.clear();
+  destinations.assign(1, t.destination);
+  for (auto j = st.next_from_origin[i]; j < st.departures.size() && st.departures[j].departure < until;
+       j = st.next_from_origin[j])
+    if (fixed_route(ctx, st.departures[j]) == nullptr) {
+      ahead.push_back(j);
+      destinations.push_back(st.departures[j].destination);
+    }
+  ctx.routes.build_tree(t.origin, *ctx.times, st.tree, destinations);
+  for (auto j : ahead) {
+    st.planned_routes[j] = ctx.routes.path(st.tree, st.departures[j].destination);
+    st.route_serial[j] = serial;
   }
-  return tree;
+  return ctx.routes.path(st.tree, t.destination);
 }
 
 // Departures in [.., end) enter their first segment as handoffs from no segment.
@@ -29,12 +53,11 @@ void release_departures(shard_actor_type* self, const simulation_context& ctx, c
   auto& st = self->state;
   std::vector<std::pair<segment_id, vehicle_handoff>> outgoing;
   while (st.next_departure < st.departures.size() && st.departures[st.next_departure].departure < order.end) {
-    const trip& t = st.departures[st.next_departure++];
+    const std::size_t i = st.next_departure++;
+    const trip& t = st.departures[i];
     std::vector<segment_id> route;
-    const std::vector<segment_id>* fixed = nullptr;
-    if (ctx.fixed_routes) fixed = ctx.fixed_routes->pick(t.origin, t.destination, random_unit(ctx.seed, route_choice_stream + t.vehicle_id, 0));
-    if (fixed != nullptr) route = *fixed;
-    else route = ctx.routes.path(tree_from(st, ctx, t.origin), t.destination);
+    if (const auto* fixed = fixed_route(ctx, t)) route = *fixed;
+    else route = route_for(st, ctx, i, order.start);
     if (route.empty()) {
       ++st.report.unroutable;
       continue;
@@ -59,7 +82,7 @@ void release_departures(shard_actor_type* self, const simulation_context& ctx, c
   }
   for (auto& [first, handoff] : outgoing) {
     // Like any handoff to a segment with room: it counts the vehicles when the first is due at its exit.
-    sim_time due = handoff.vehicles.front().entered + freeflow_ms(ctx.graph.segments[first]);
+    sim_time due = handoff.vehicles.front().entered + ctx.freeflow[first];
     self->send(ctx.segment_actors[first], std::move(handoff));
     book(st, ctx, {first, std::max(order.window + 1, ctx.window_of(due))});
   }
@@ -84,6 +107,17 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
   st.index = index;
   st.owned = std::move(owned);
   st.departures = std::move(departures);
+  st.next_from_origin.assign(st.departures.size(), static_cast<std::uint32_t>(st.departures.size()));
+  {
+    std::unordered_map<node_index, std::size_t> last_from;
+    for (std::size_t i = 0; i < st.departures.size(); ++i) {
+      auto [it, first] = last_from.try_emplace(st.departures[i].origin, i);
+      if (!first) st.next_from_origin[it->second] = static_cast<std::uint32_t>(i);
+      it->second = i;
+    }
+  }
+  st.route_serial.assign(st.departures.size(), 0);
+  st.planned_routes.resize(st.departures.size());
   const auto n = context->graph.segments.size();
   st.calendar.emplace(n);
   st.estimates.assign(n, 0);

@@ -23,7 +23,12 @@ struct shard_actor_state {
 
   std::optional<wake_calendar> calendar;
 
-  std::map<node_index, std::pair<std::uint64_t, shortest_path_tree>> trees;  // origin -> (times serial, tree)
+  // Routes worked out ahead, by departure index: one tree per origin serves that origin's departures
+  // until the travel times change; a route counts only under the times serial it was found with.
+  std::vector<std::uint32_t> next_from_origin;  // the next departure from the same origin (or size())
+  std::vector<std::uint64_t> route_serial;      // 0: none worked out
+  std::vector<std::vector<segment_id>> planned_routes;
+  shortest_path_tree tree;                      // scratch, reused for every origin
   std::vector<sim_time> estimates;      // by segment id, owned entries only
   std::vector<std::int32_t> vehicles;   // by segment id, owned entries only
   std::int64_t vehicles_total = 0;

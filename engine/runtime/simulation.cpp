@@ -51,6 +51,7 @@ void check_resumable(const city_graph& graph, const trip_plan& plan, const simul
 
 void configure_context(simulation_context& context, const simulation_options& options) {
   context.window_length = options.window_length;
+  context.reroute_interval = options.reroute_interval;
   context.model = options.model;
   context.check_invariants = options.check_invariants;
   context.seed = options.resume_from ? options.resume_from->seed : options.seed;

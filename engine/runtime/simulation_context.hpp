@@ -15,11 +15,13 @@
 namespace citytwin {
 
 struct simulation_context {
-  explicit simulation_context(const city_graph& g) : graph(g), routes(g) {}
+  explicit simulation_context(const city_graph& g) : graph(g), routes(g), freeflow(freeflow_times(g).ms) {}
 
   const city_graph& graph;
   router routes;
+  std::vector<sim_time> freeflow;          // by segment id: compact, read for every handoff
   sim_time window_length = ms_per_second;
+  sim_time reroute_interval = 5 * 60 * ms_per_second;  // how long one set of travel times stays current
   segment_model_options model;
   bool check_invariants = false;
   std::uint64_t seed = 1;

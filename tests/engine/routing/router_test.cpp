@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/bundled_city.hpp"
 #include "tests/support/toy_city.hpp"
 
 namespace citytwin {
@@ -62,6 +63,23 @@ TEST(router, tree_paths_match_single_routes) {
   shortest_path_tree tree;
   r.build_tree(0, times, tree);
   for (node_index d = 1; d < 4; ++d) EXPECT_EQ(r.path(tree, d), *r.route(0, d, times));
+}
+
+TEST(router, a_search_stopped_at_its_targets_gives_the_full_trees_paths) {
+  const auto& g = testing::sioux_falls();
+  router r(g);
+  auto times = freeflow_times(g);
+  for (segment_id s = 0; s < times.ms.size(); s += 7) times.ms[s] = 60'000;  // equal-cost ties too
+  times.ms[3] = never;
+  shortest_path_tree full, partial;
+  // One search after another: a search that stopped early must leave nothing behind for the next.
+  for (node_index origin = 0; origin < g.nodes.size(); ++origin) {
+    r.build_tree(origin, times, full);
+    const std::vector<node_index> targets{static_cast<node_index>((origin + 3) % g.nodes.size()),
+                                          static_cast<node_index>((origin * 5 + 1) % g.nodes.size()), origin};
+    r.build_tree(origin, times, partial, targets);
+    for (node_index d : targets) EXPECT_EQ(r.path(partial, d), r.path(full, d)) << origin << " -> " << d;
+  }
 }
 
 }  // namespace citytwin
