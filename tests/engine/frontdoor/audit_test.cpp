@@ -126,12 +126,10 @@ TEST_F(audit_test, a_scenario_run_and_a_denied_run_leave_one_record_each) {
 
 TEST_F(audit_test, a_cancel_leaves_one_record_and_so_does_the_run_it_ends) {
   auto stub = v1::ScenarioService::NewStub(channel_);
-  auto c = call(planner_token);
-  v1::RunScenarioRequest request;
-  request.set_spec(R"({"schema_version": 1, "name": "long", "city": "data/tntp/SiouxFalls", "horizon": "24h", "variants": []})");
-  auto reader = stub->RunScenario(c.get(), request);
-  v1::ScenarioProgress m;
-  ASSERT_TRUE(reader->Read(&m));
+  auto run = start_long_scenario(*stub, planner_token);
+  ASSERT_TRUE(run.started);
+  auto& reader = run.reader;
+  v1::ScenarioProgress m = run.first;
   v1::CancelScenarioRequest cancel;
   cancel.set_scenario_id(m.scenario_id());
   v1::CancelScenarioResponse response;

@@ -87,6 +87,22 @@ class frontdoor_fixture : public ::testing::Test {
     return context;
   }
 
+  // A 24 h Sioux Falls scenario started as `token`: long enough to be cancelled while it runs.
+  struct long_scenario_run {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<v1::ScenarioProgress>> reader;
+    v1::ScenarioProgress first;  // names the run
+    bool started = false;        // a first progress message came
+  };
+  long_scenario_run start_long_scenario(v1::ScenarioService::Stub& stub, const char* token) {
+    long_scenario_run run{call(token), nullptr, {}, false};
+    v1::RunScenarioRequest request;
+    request.set_spec(R"({"schema_version": 1, "name": "long", "city": "data/tntp/SiouxFalls", "horizon": "24h", "variants": []})");
+    run.reader = stub.RunScenario(run.context.get(), request);
+    run.started = run.reader->Read(&run.first);
+    return run;
+  }
+
   static v1::Reading detector(const std::string& segment, std::int64_t time_ms, double speed_kmh, std::uint32_t count = 10) {
     v1::Reading r;
     auto* d = r.mutable_traffic_detector();

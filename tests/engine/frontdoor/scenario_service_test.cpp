@@ -129,12 +129,10 @@ TEST_F(scenario_service_test, cancelling_the_call_cancels_the_run_and_ingest_nev
 
 TEST_F(scenario_service_test, cancel_scenario_stops_a_run_and_guards_other_callers_runs) {
   auto stub = v1::ScenarioService::NewStub(channel_);
-  auto c = call(planner_token);
-  v1::RunScenarioRequest request;
-  request.set_spec(R"({"schema_version": 1, "name": "long", "city": "data/tntp/SiouxFalls", "horizon": "24h", "variants": []})");
-  auto reader = stub->RunScenario(c.get(), request);
-  v1::ScenarioProgress m;
-  ASSERT_TRUE(reader->Read(&m));
+  auto run = start_long_scenario(*stub, planner_token);
+  ASSERT_TRUE(run.started);
+  auto& reader = run.reader;
+  v1::ScenarioProgress m = run.first;
   v1::CancelScenarioRequest cancel;
   cancel.set_scenario_id(m.scenario_id());
   v1::CancelScenarioResponse response;
