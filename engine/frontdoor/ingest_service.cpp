@@ -41,10 +41,10 @@ assimilation_batch ingest_service::plan_assimilation(const v1::IngestBatch& batc
       plan.readings.push_back(feed_reading_of(reading, target.twin_id, target.segment, view.get()));
       plan.twin_ids.push_back(std::move(target.twin_id));
     }
-    const bool newest = record_reading(reading, reading.has_meter() || reading.has_scada() ? no_segment : target.segment,
-                                       first_log_position + k, context_.inputs);
-    if (!newest) continue;
-    if (reading.has_meter() || reading.has_scada())
+    const bool grid_reading = reading.has_meter() || reading.has_scada();
+    if (!record_reading(reading, grid_reading ? no_segment : target.segment, first_log_position + k, context_.inputs))
+      continue;
+    if (grid_reading)
       send_to_grid(reading, first_log_position + k, context_.inputs, *context_.catalog.grid);
     else
       plan.updates.push_back({target.segment, reading.has_segment_event(), reading.has_traffic_detector(), assessed});
