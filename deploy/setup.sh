@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   g++ cmake make ccache pkg-config python3
+  iproute2                        # network namespaces for the multi-host cluster test
   libcaf-dev                      # actors (core + io)
   libjemalloc-dev                 # the citytwin binary's allocator (a fifth faster than glibc's on Berlin)
   libmetis-dev                    # partitioning a city across cluster nodes

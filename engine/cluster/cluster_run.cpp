@@ -54,6 +54,40 @@ caf::actor connect(caf::actor_system& system, const cluster_node& self, const cl
   }
 }
 
+// Every pair of nodes shares one connection, opened by the higher-numbered node: when two CAF 0.17
+// nodes connect to each other at the same moment, messages over the pair can be lost for good.
+std::vector<caf::actor> join_peers(caf::actor_system& system, const cluster_config& config, std::uint32_t node,
+                                   const caf::actor& gateway) {
+  const auto node_count = static_cast<std::uint32_t>(config.nodes.size());
+  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(config.connect_timeout_s * 1000));
+  std::vector<caf::actor> gateways(node_count);
+  gateways[node] = gateway;
+  caf::scoped_actor self{system};
+  for (std::uint32_t j = 0; j < node; ++j) {
+    gateways[j] = connect(system, config.nodes[node], config.nodes[j], config.connect_timeout_s);
+    self->request(gateways[j], timeout, join_atom_v, node, gateway)
+        .receive([](caf::ok_atom) {},
+                 [&](caf::error& e) {
+                   throw std::runtime_error(node_name(config.nodes[j]) + " did not take node " + std::to_string(node) +
+                                            " in: " + system.render(e));
+                 });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::vector<std::uint32_t> missing;
+    self->request(gateway, caf::infinite, join_atom_v).receive([&](std::vector<caf::actor>& joined) {
+      for (std::uint32_t j = node + 1; j < node_count; ++j)
+        if (joined[j]) gateways[j] = joined[j];
+        else missing.push_back(j);
+    }, [](caf::error&) {});
+    if (missing.empty()) return gateways;
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error(node_name(config.nodes[missing.front()]) + " did not connect to " + node_name(config.nodes[node]) +
+                               " within " + std::to_string(config.connect_timeout_s) + " s (connect_timeout_s)");
+    std::this_thread::sleep_for(connect_retry_pause);
+  }
+}
+
 void check_inputs(const cluster_config& config, std::uint32_t node, const city_graph& graph, const simulation_options& options,
                   const std::vector<std::uint32_t>& node_of) {
   check_node_id(config, node);
@@ -191,9 +225,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     const cluster_node& me = config.nodes[node];
     auto port = system.middleman().publish(gateway, me.port, nullptr, true);
     if (!port) throw std::runtime_error(node_name(me) + " cannot listen: " + system.render(port.error()));
-    gateways[node] = gateway;
-    for (std::uint32_t j = 0; j < node_count; ++j)
-      if (j != node) gateways[j] = connect(system, me, config.nodes[j], config.connect_timeout_s);
+    gateways = join_peers(system, config, node, gateway);
     caf::anon_send(gateway, peers_atom_v, gateways);
 
     if (node != 0) {

@@ -108,6 +108,17 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
         lose(self, node, "its connection dropped (" + self->system().render(down.reason) + ")");
   });
   return {
+      [self](join_atom, std::uint32_t node, caf::actor& gateway) {
+        auto& st = self->state;
+        st.joined.resize(st.config.node_names.size());
+        if (node < st.joined.size()) st.joined[node] = std::move(gateway);
+        return caf::ok_atom_v;
+      },
+      [self](join_atom) {
+        auto& st = self->state;
+        st.joined.resize(st.config.node_names.size());
+        return st.joined;
+      },
       [self](peers_atom, std::vector<caf::actor>& peers) {
         auto& st = self->state;
         st.peers = std::move(peers);

@@ -38,6 +38,7 @@ struct node_gateway_config {
 struct node_gateway_state {
   static inline const char* name = "node_gateway";
   node_gateway_config config;
+  std::vector<caf::actor> joined;  // gateways of the higher-numbered nodes that connected to this one
   std::vector<caf::actor> peers;  // gateways by node id, this one included
   bool peers_ready = false;
   bool leaving = false;
@@ -54,7 +55,9 @@ struct node_gateway_state {
 
 using node_gateway_type = caf::stateful_actor<node_gateway_state>;
 
-// Handles: (peers_atom, vector<actor>) from its own process; node_hello -> (ok, node, fingerprint)
+// Handles: (join_atom, node, gateway) -> ok from a higher-numbered node that connected to this one;
+// join_atom -> vector<actor>, the gateways joined so far by node id (null where not yet), for its own
+// process; (peers_atom, vector<actor>) from its own process; node_hello -> (ok, node, fingerprint)
 // once its peers are connected; window_order; shard_report (from the local shard);
 // cross_node_batch -> ok; estimates_atom (delegated to the shard); times_update -> ok;
 // (snapshots_atom, now) -> vector<segment_snapshot> of its segments; traffic_atom -> (messages,

@@ -285,3 +285,21 @@ TEST(cluster, a_restarted_node_takes_back_its_stored_assignment_and_refuses_a_ch
 }
 
 }  // namespace citytwin
+
+namespace citytwin {
+
+TEST(cluster, node_0_names_the_node_that_never_connected) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port()};
+  std::string config_text = cluster_config(ports, R"({"seed": 7, "duration": "2m", "demand_scale": 0.02})");
+  config_text.replace(config_text.find("\"connect_timeout_s\": 60"), 23, "\"connect_timeout_s\": 1");
+  const auto config = testing::write_file(dir / "cluster.json", config_text);
+  const auto log = (dir / "node0.log").string();
+  EXPECT_EQ(wait_for(start("node --quiet --cluster " + config + " --id 0", log)), 1);
+  EXPECT_NE(read_text(log).find("node 1 (127.0.0.1:" + std::to_string(ports[1]) + ") did not connect to node 0 (127.0.0.1:" +
+                                std::to_string(ports[0]) + ") within 1"),
+            std::string::npos)
+      << read_text(log);
+}
+
+}  // namespace citytwin

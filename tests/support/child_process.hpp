@@ -62,6 +62,25 @@ class child_process {
     return pid_ > 0;
   }
 
+  // Its exit code once it ends (-1 if a signal ended it); nullopt if it still runs after `timeout`.
+  std::optional<int> wait_exit(std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (pid_ > 0) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::nullopt;
+  }
+
+  void signal(int number) const {
+    if (pid_ > 0) ::kill(pid_, number);
+  }
+
   void kill_and_reap() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
