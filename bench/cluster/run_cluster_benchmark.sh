@@ -5,6 +5,7 @@
 # whether every run reported the same KPIs (they must: a cluster gives a single process's answers).
 # Usage: bench/cluster/run_cluster_benchmark.sh [city] [duration] [demand_scale] [trips_per_hour]
 #   defaults: data/tntp/Berlin-Center 1h 1.0 0 (the full trip table for one hour, plus clearing)
+#   size case: data/tntp/Sydney 10m 1.0 30000 (75,379 links; no trip table, so synthetic trips per hour)
 # Env: CITYTWIN_BIN (default build/clients/citytwin), PROCESSES (default "1 2 3"), THREADS per node (default 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
