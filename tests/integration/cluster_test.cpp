@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/log_text.hpp"
 #include "tests/support/temp_dir.hpp"
 
 extern char** environ;
@@ -56,12 +57,8 @@ int wait_for(pid_t pid) {
   return -1;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_text;
+using testing::wait_for_text;
 
 nlohmann::ordered_json read_json(const std::string& path) {
   std::ifstream in(path);
@@ -76,16 +73,6 @@ std::string cluster_config(const std::vector<std::uint16_t>& ports, const std::s
              std::to_string(ports[i]) + "}";
   return "{\"city\": \"" + sioux + "\", \"connect_timeout_s\": 60, " + extra + "\"nodes\": [" + nodes + "], \"scenario\": " +
          scenario + "}";
-}
-
-// Waits until `log` contains `text` (true) or `timeout` passes (false).
-bool wait_for_text(const std::string& log, const std::string& text, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (read_text(log).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 struct cluster_outcome {

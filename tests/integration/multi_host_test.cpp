@@ -18,6 +18,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/free_port.hpp"
+#include "tests/support/log_text.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/virtual_hosts.hpp"
 
@@ -29,21 +30,8 @@ const std::string sioux = std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/SiouxFa
 constexpr auto run_timeout = std::chrono::seconds(240);
 constexpr int retryable_exit = 75;
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool wait_for_text(const std::filesystem::path& log, const std::string& text, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (read_text(log).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
+using testing::read_text;
+using testing::wait_for_text;
 
 // A cluster of three nodes, one per host, on `scenario` with `extra` top-level config fields.
 class three_host_cluster {
