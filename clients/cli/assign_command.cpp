@@ -128,6 +128,19 @@ assignment_options assignment_options_for(const loaded_city& city) {
   return options;
 }
 
+std::shared_ptr<const route_table> equilibrium_routes(const loaded_city& city, double demand_scale, bool verbose) {
+  constexpr double equilibrium_gap = 1e-6;  // ample for route shares: path flows settle long before
+  if (city.graph.demand.empty()) throw std::invalid_argument("equilibrium routes need a trip table; this city has none");
+  city_graph scaled = city.graph;
+  for (auto& d : scaled.demand) d.vehicles_per_hour *= demand_scale;
+  auto o = assignment_options_for(city);
+  o.relative_gap = equilibrium_gap;
+  auto result = solve_user_equilibrium(scaled, link_costs(scaled, o), o);
+  if (verbose)
+    fmt::print(stderr, "equilibrium routes: relative gap {:.1e} after {} iterations\n", result.relative_gap, result.iterations);
+  return std::make_shared<route_table>(result.paths);
+}
+
 void add_assign_command(CLI::App& app) {
   auto args = std::make_shared<assign_arguments>();
   args->city = default_city_path();

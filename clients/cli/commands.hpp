@@ -3,8 +3,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 
 #include "engine/assignment/user_equilibrium.hpp"
+#include "engine/demand/route_table.hpp"
 #include "engine/import/city_loader.hpp"
 
 namespace citytwin {
@@ -14,6 +16,10 @@ std::string default_city_path();
 
 // Assignment in the city's own units and generalized-cost weights.
 assignment_options assignment_options_for(const loaded_city& city);
+
+// Paths of the user equilibrium of the (scaled) trip table, for departures to choose from
+// (`simulate --routes equilibrium`, a cluster's `scenario.routes`). Deterministic.
+std::shared_ptr<const route_table> equilibrium_routes(const loaded_city& city, double demand_scale, bool verbose);
 
 // Runs a command; any error becomes "error: ..." on stderr and a failing exit code.
 void run_reporting_errors(const std::function<void()>& command);

@@ -87,6 +87,7 @@ void run_node(const node_arguments& a) {
   auto city = load_city(config.city);
   const auto& graph = city.graph;
   simulation_options options = config.scenario;
+  if (config.equilibrium_routes) options.fixed_routes = equilibrium_routes(city, options.demand_scale, verbose);
   metrics_registry metrics;
   options.metrics = metrics.runtime();
   auto metrics_http = a.metrics_address.empty() ? nullptr : std::make_unique<metrics_endpoint>(a.metrics_address, metrics);

@@ -26,7 +26,6 @@ namespace citytwin {
 
 namespace {
 
-constexpr double equilibrium_gap = 1e-6;  // ample for route shares: path flows settle long before
 
 struct simulate_arguments {
   std::string city;
@@ -81,19 +80,6 @@ void write_trips(const std::string& path, const city_graph& g, const trip_plan& 
   for (const auto& t : plan.trips)
     out << t.vehicle_id << ',' << g.nodes[t.origin].external_id << ',' << g.nodes[t.destination].external_id << ','
         << fmt::format("{:.3f}", to_seconds(t.departure)) << '\n';
-}
-
-// Paths of the user equilibrium of the (scaled) trip table, for departures to choose from.
-std::shared_ptr<const route_table> equilibrium_routes(const loaded_city& city, double demand_scale, bool verbose) {
-  if (city.graph.demand.empty()) throw std::invalid_argument("--routes equilibrium needs a trip table; this city has none");
-  city_graph scaled = city.graph;
-  for (auto& d : scaled.demand) d.vehicles_per_hour *= demand_scale;
-  auto o = assignment_options_for(city);
-  o.relative_gap = equilibrium_gap;
-  auto result = solve_user_equilibrium(scaled, link_costs(scaled, o), o);
-  if (verbose)
-    fmt::print(stderr, "equilibrium routes: relative gap {:.1e} after {} iterations\n", result.relative_gap, result.iterations);
-  return std::make_shared<route_table>(result.paths);
 }
 
 int run_simulate(const simulate_arguments& a) {

@@ -41,11 +41,15 @@ sim_time read_duration(const std::string& path, const json& object, const std::s
   }
 }
 
-void read_scenario(const std::string& path, const json& s, simulation_options& o) {
+void read_scenario(const std::string& path, const json& s, cluster_config& c) {
   if (!s.is_object()) fail(path, "scenario", "must be an object");
   reject_unknown(path, "scenario.", s,
                  {"seed", "duration", "demand_scale", "trips_per_hour", "window", "reroute_interval", "stuck_time",
-                  "hole_speed_kmh", "clear", "clear_limit", "threads", "check_invariants"});
+                  "hole_speed_kmh", "clear", "clear_limit", "threads", "check_invariants", "routes"});
+  const auto routes = read<std::string>(path, s, "scenario.", "routes", "dynamic");
+  if (routes != "dynamic" && routes != "equilibrium") fail(path, "scenario.routes", "must be \"dynamic\" or \"equilibrium\"");
+  c.equilibrium_routes = routes == "equilibrium";
+  auto& o = c.scenario;
   o.seed = read<std::uint64_t>(path, s, "scenario.", "seed", o.seed);
   o.duration = read_duration(path, s, "duration", o.duration);
   o.demand_scale = read<double>(path, s, "scenario.", "demand_scale", o.demand_scale);
@@ -115,7 +119,7 @@ cluster_config load_cluster_config(const std::string& path) {
     if (port < 1 || port > 65535) fail(path, where + "port", "must be 1..65535");
     n.port = static_cast<std::uint16_t>(port);
   }
-  if (j.contains("scenario")) read_scenario(path, j["scenario"], c.scenario);
+  if (j.contains("scenario")) read_scenario(path, j["scenario"], c);
   return c;
 }
 

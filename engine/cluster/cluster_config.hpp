@@ -27,6 +27,7 @@ struct cluster_config {
   double heartbeat_interval_s = 1;
   double heartbeat_timeout_s = 10;
   simulation_options scenario;       // seed, duration, demand and model settings (no callbacks)
+  bool equilibrium_routes = false;   // scenario.routes "equilibrium": each node solves the same user equilibrium
 };
 
 // Throws std::invalid_argument naming the file, the field and the reason.

@@ -95,7 +95,6 @@ void check_inputs(const cluster_config& config, std::uint32_t node, const city_g
   for (auto n : node_of)
     if (n >= config.nodes.size()) throw std::invalid_argument("the partition names node " + std::to_string(n) + ", which the cluster lacks");
   if (options.live) throw std::invalid_argument("live mode does not run on a cluster yet");
-  if (options.fixed_routes) throw std::invalid_argument("fixed (equilibrium) routes do not run on a cluster yet");
 }
 
 // Node 0: do all nodes run the same city, demand, options and partition?
@@ -164,6 +163,12 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
     h.add(static_cast<std::uint64_t>(t));
   h.add(options.model.hole_speed_kmh);
   h.add(static_cast<std::uint64_t>(options.clear) | (static_cast<std::uint64_t>(options.check_invariants) << 1));
+  if (options.fixed_routes)  // every node computes the routes itself: they must come out the same
+    options.fixed_routes->for_each_path([&](node_index o, node_index d, double share, const std::vector<segment_id>& path) {
+      h.add((static_cast<std::uint64_t>(o) << 32) | d);
+      h.add(share);
+      for (segment_id s : path) h.add(static_cast<std::uint64_t>(s));
+    });
   for (const auto& c : options.controls) {
     h.add(static_cast<std::uint64_t>(c.at));
     h.add((static_cast<std::uint64_t>(c.segment) << 8) | static_cast<std::uint64_t>(c.kind));

@@ -29,4 +29,9 @@ const std::vector<segment_id>* route_table::pick(node_index origin, node_index d
   return &c.paths[std::min<std::size_t>(static_cast<std::size_t>(k), c.paths.size() - 1)];
 }
 
+void route_table::for_each_path(const std::function<void(node_index, node_index, double, const std::vector<segment_id>&)>& visit) const {
+  for (const auto& [od, c] : table_)
+    for (std::size_t i = 0; i < c.paths.size(); ++i) visit(od.first, od.second, c.cumulative_share[i], c.paths[i]);
+}
+
 }  // namespace citytwin

@@ -3,6 +3,7 @@
 // of its OD pair's paths with probability proportional to the path's flow.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <utility>
 #include <vector>
@@ -20,6 +21,9 @@ class route_table {
   [[nodiscard]] const std::vector<segment_id>* pick(node_index origin, node_index destination, double u) const;
 
   [[nodiscard]] std::size_t od_pairs() const { return table_.size(); }
+  // Every path in (origin, destination, path) order with its cumulative share, e.g. for a digest.
+  void for_each_path(const std::function<void(node_index origin, node_index destination, double cumulative_share,
+                                              const std::vector<segment_id>& path)>& visit) const;
 
  private:
   struct choice {

@@ -290,3 +290,40 @@ TEST(cluster, node_0_names_the_node_that_never_connected) {
 }
 
 }  // namespace citytwin
+
+namespace citytwin {
+
+TEST(cluster, three_processes_on_equilibrium_routes_report_what_one_process_reports) {
+  auto dir = testing::test_temp_dir();
+  const std::string scenario = R"({"seed": 3, "duration": "15m", "demand_scale": 0.1, "clear": true, "routes": "equilibrium"})";
+  const auto config = testing::write_file(dir / "cluster.json", cluster_config({free_port(), free_port(), free_port()}, scenario));
+  const auto cluster_report = (dir / "cluster_report.json").string();
+  auto outcome = run_cluster(dir, {config, config, config}, "--report " + cluster_report);
+  for (std::size_t i = 0; i < outcome.exit_codes.size(); ++i)
+    ASSERT_EQ(outcome.exit_codes[i], 0) << "node " << i << ":\n" << read_text(outcome.logs[i]);
+
+  const auto single_report = (dir / "single_report.json").string();
+  const auto single_log = (dir / "single.log").string();
+  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 3 --duration 15m --demand-scale 0.1 --clear --routes equilibrium --report " +
+                               single_report, single_log)), 0)
+      << read_text(single_log);
+  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 3 --duration 15m --demand-scale 0.1 --clear --report " +
+                               (dir / "dynamic.json").string(), single_log)), 0)
+      << read_text(single_log);
+  const auto one = read_json(single_report);
+  const auto three = read_json(cluster_report);
+  EXPECT_EQ(three["kpi"].dump(), one["kpi"].dump());
+  EXPECT_EQ(three["segments"].dump(), one["segments"].dump());
+  EXPECT_NE(read_json((dir / "dynamic.json").string())["kpi_digest"], one["kpi_digest"]) << "equilibrium routes must change the run";
+}
+
+TEST(cluster, an_unknown_route_choice_names_the_field) {
+  auto dir = testing::test_temp_dir();
+  const auto config = testing::write_file(dir / "bad.json", cluster_config({free_port()}, R"({"routes": "fastest"})"));
+  const auto log = (dir / "node.log").string();
+  EXPECT_EQ(wait_for(start("node --cluster " + config + " --id 0", log)), 1);
+  EXPECT_NE(read_text(log).find("cluster config " + config + ": scenario.routes: must be \"dynamic\" or \"equilibrium\""), std::string::npos)
+      << read_text(log);
+}
+
+}  // namespace citytwin
