@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "actors/road_segment_actor.hpp"
+#include "engine/cluster/checkpoint_store.hpp"
 #include "engine/cluster/fnv1a.hpp"
 #include "engine/cluster/loss_watchdog.hpp"
 #include "engine/cluster/node_gateway.hpp"
@@ -112,6 +113,34 @@ void gather(caf::scoped_actor& self, const std::vector<caf::actor>& gateways, si
   }
 }
 
+// Node 0: has every node write its part of checkpoint `id`; "" when all did, else who did not and why.
+std::string take_checkpoint(caf::scoped_actor& self, const cluster_config& config, const std::vector<caf::actor>& gateways,
+                            std::uint64_t id, sim_time time, std::uint64_t keep_from) {
+  const auto timeout = to_ms(config.connect_timeout_s);
+  std::string refused;
+  for (std::uint32_t j = 0; j < gateways.size(); ++j)
+    self->request(gateways[j], timeout, checkpoint_atom_v, id, time, keep_from)
+        .receive([](caf::ok_atom) {},
+                 [&](caf::error& e) {
+                   refused += (refused.empty() ? "" : "; ") + node_name(config.nodes[j]) + ": " + self->system().render(e);
+                 });
+  return refused;
+}
+
+// Node 0: has every node replace its actors with its part of checkpoint `id`.
+void resume_from_checkpoint(caf::scoped_actor& self, const cluster_config& config, const std::vector<caf::actor>& gateways,
+                            std::uint64_t id, const std::filesystem::path& complete_record) {
+  const auto timeout = to_ms(config.connect_timeout_s);
+  for (std::uint32_t j = 0; j < gateways.size(); ++j)
+    self->request(gateways[j], timeout, resume_atom_v, id)
+        .receive([](caf::ok_atom) {},
+                 [&](caf::error& e) {
+                   throw std::runtime_error(node_name(config.nodes[j]) + " cannot resume from checkpoint " + std::to_string(id) +
+                                            ": " + self->system().render(e) + ". To run from the start instead, delete " +
+                                            complete_record.string() + " on node 0");
+                 });
+}
+
 }  // namespace
 
 std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph& graph, const trip_plan& plan,
@@ -140,11 +169,18 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
 
 std::optional<simulation_result> run_cluster_node(const cluster_config& config, std::uint32_t node, const city_graph& graph,
                                                   const trip_plan& plan, const simulation_options& options,
-                                                  const std::vector<std::uint32_t>& node_of, cluster_traffic* traffic) {
+                                                  const std::vector<std::uint32_t>& node_of, cluster_traffic* traffic,
+                                                  const cluster_recovery& recovery) {
   check_inputs(config, node, graph, options, node_of);
   const auto started = std::chrono::steady_clock::now();
   const auto node_count = static_cast<std::uint32_t>(config.nodes.size());
   const auto fingerprint = cluster_fingerprint(config, graph, plan, options, node_of);
+
+  std::optional<checkpoint_store> store;
+  if (!recovery.data_dir.empty()) store.emplace(recovery.data_dir, node, fingerprint);
+  auto note = [&](const std::string& text) {
+    if (recovery.note) recovery.note(text);
+  };
 
   loss_watchdog watchdog(unwind_grace);  // outlives the actor system: its shutdown may block on a lost peer
   auto system_config = make_cluster_config(options.threads);
@@ -166,6 +202,38 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
   for (segment_id s : owned) context.segment_actors[s] = system.spawn(road_segment_actor, s, &context, static_cast<const segment_state*>(nullptr));
   auto shard = system.spawn(shard_actor, node, owned, std::move(departures), &context,
                             static_cast<const simulation_state*>(nullptr));
+  std::shared_ptr<simulation_state> restored;  // what the actors of a resumed run were spawned from
+  auto restore_checkpoint = [&](std::uint64_t id) -> caf::actor {
+    auto part = store->load_part(id);
+    const auto path = store->part_path(id).string();
+    const auto n = graph.segments.size();
+    if (part.segments.size() != owned.size())
+      throw std::runtime_error(path + " holds " + std::to_string(part.segments.size()) + " segments, this node owns " +
+                               std::to_string(owned.size()));
+    auto cut = std::make_shared<simulation_state>();
+    cut->segments.resize(n);
+    cut->bookings.assign(n, no_window);
+    cut->shard_estimates.assign(n, 0);
+    for (std::size_t i = 0; i < owned.size(); ++i) {
+      if (part.segments[i].model.spec().id != owned[i])
+        throw std::runtime_error(path + " holds segment " + std::to_string(part.segments[i].model.spec().id) +
+                                 " where this node owns segment " + std::to_string(owned[i]));
+      cut->segments[owned[i]] = std::move(part.segments[i]);
+    }
+    for (const auto& [segment, window] : part.shard.bookings)
+      if (segment < n) cut->bookings[segment] = window;
+    for (const auto& [segment, estimate] : part.shard.estimates)
+      if (segment < n) cut->shard_estimates[segment] = estimate;
+    for (segment_id s : owned) {
+      caf::anon_send_exit(context.segment_actors[s], caf::exit_reason::user_shutdown);
+      context.segment_actors[s] = system.spawn(road_segment_actor, s, &context, static_cast<const segment_state*>(&cut->segments[s]));
+    }
+    caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
+    shard = system.spawn(shard_actor, node, owned, std::move(part.shard.departures), &context,
+                         static_cast<const simulation_state*>(cut.get()));
+    restored = std::move(cut);
+    return shard;
+  };
   auto left = std::make_shared<std::promise<std::string>>();
   auto left_future = left->get_future();
   node_gateway_config gateway_config{node, fingerprint, &context, shard, owned, outbox,
@@ -178,6 +246,14 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
   for (const auto& n : config.nodes) gateway_config.node_names.push_back(node_name(n));
   gateway_config.heartbeat_interval = to_ms(config.heartbeat_interval_s);
   gateway_config.heartbeat_timeout = to_ms(config.heartbeat_timeout_s);
+  if (store) {
+    gateway_config.save_checkpoint = [&store, node, fingerprint](std::uint64_t id, sim_time time, std::uint64_t keep_from,
+                                                                 shard_state&& shard_part, std::vector<segment_state>&& segments) {
+      store->save_part(checkpoint_part{fingerprint, node, id, time, std::move(shard_part), std::move(segments)});
+      store->drop_before(keep_from);
+    };
+    gateway_config.restore_checkpoint = restore_checkpoint;
+  }
   auto gateway = system.spawn(node_gateway, std::move(gateway_config));
   auto teardown = [&] {
     for (segment_id s : owned) caf::anon_send_exit(context.segment_actors[s], caf::exit_reason::user_shutdown);
@@ -200,6 +276,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       const std::string failure = left_future.get();  // node 0 ends the run, or goes away
       teardown();
       if (!failure.empty()) throw cluster_node_lost(failure);
+      if (store) store->clear();  // the run is complete: nothing to resume
       return std::nullopt;
     }
 
@@ -211,14 +288,50 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     greet(self, config, gateways, fingerprint);
     context.shards = gateways;
     context.on_times_published = [&](const travel_times& times) { publish_times(self, gateways, times); };
-    window_coordinator coordinator(system, context, options, plan);  // publishes the first travel times
-    coordinator.run(result);
+    simulation_options run_options = options;
+    run_options.barrier_timeout_s = recovery.barrier_timeout_s;
+    std::uint64_t last_id = 0, keep_from = 0;  // the last checkpoint id used, the last complete one
+    if (store)
+      if (auto point = store->last_complete()) {
+        note("resuming from checkpoint " + std::to_string(point->id) + " at t=" + format_clock(point->time));
+        run_options.continue_from = std::make_shared<run_progress>(store->load_progress(point->id));
+        resume_from_checkpoint(self, config, gateways, point->id, store->complete_path());
+        last_id = keep_from = point->id;
+      }
+    if (store && recovery.checkpoint_every > 0) {
+      run_options.checkpoint = std::make_shared<checkpoint_hooks>();
+      run_options.checkpoint->every = recovery.checkpoint_every;
+      run_options.checkpoint->take = [&](run_progress&& progress) {
+        const auto id = ++last_id;
+        const auto refused = take_checkpoint(self, config, gateways, id, progress.time, keep_from);
+        const auto name = "checkpoint " + std::to_string(id) + " at t=" + format_clock(progress.time);
+        if (!refused.empty()) {
+          note(name + " is incomplete, the last complete one is kept: " + refused);
+          return;
+        }
+        store->save_progress(id, progress);
+        store->mark_complete({id, progress.time});
+        keep_from = id;
+        note(name + " complete");
+      };
+    }
+    window_coordinator coordinator(system, context, run_options, plan);  // publishes the first (or resumed) travel times
+    try {
+      coordinator.run(result);
+    } catch (const barrier_stalled& e) {
+      std::string names;
+      for (auto i : e.silent_shards) names += (names.empty() ? "" : ", ") + node_name(config.nodes[i]);
+      const std::string what = e.what();
+      throw std::runtime_error(what.substr(0, what.find(": no report")) + " although every node answers heartbeats: no report from " +
+                               names + " (raise --barrier-timeout if its windows are that heavy)");
+    }
     gather(self, gateways, result, graph.segments.size(), traffic);
     self->request(gateway, caf::infinite, finished_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});
     const auto timeout = to_ms(config.connect_timeout_s);
     for (std::uint32_t j = 1; j < node_count; ++j)  // a node that fails to answer here has done its work already
       self->request(gateways[j], timeout, shutdown_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});
     teardown();
+    if (store) store->clear();  // the run is complete: nothing to resume
     std::sort(result.trips.begin(), result.trips.end(),
               [](const trip_record& a, const trip_record& b) { return a.vehicle < b.vehicle; });
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 
 namespace citytwin {
@@ -97,6 +98,55 @@ void flush_and_report(node_gateway_type* self, shard_report& report) {
   if (st.unacknowledged == 0) report_window(self);
 }
 
+// Captures the local shard and segments (idle between windows) and has their part written.
+caf::response_promise take_checkpoint(node_gateway_type* self, std::uint64_t id, sim_time time, std::uint64_t keep_from) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (!st.config.save_checkpoint) {
+    rp.deliver(caf::make_error(caf::sec::runtime_error, st.config.node_names[st.config.node] + " keeps no checkpoints (no --data-dir)"));
+    return rp;
+  }
+  struct captured {
+    shard_state shard;
+    std::vector<segment_state> segments;
+    std::size_t waiting = 0;
+    bool failed = false;
+  };
+  auto cut = std::make_shared<captured>();
+  cut->waiting = st.config.owned.size() + 1;
+  auto fail = [rp, cut](caf::error& e) mutable {
+    if (!cut->failed) rp.deliver(std::move(e));
+    cut->failed = true;
+  };
+  auto one_done = [self, rp, cut, id, time, keep_from]() mutable {
+    if (--cut->waiting > 0 || cut->failed) return;
+    std::sort(cut->segments.begin(), cut->segments.end(),
+              [](const segment_state& a, const segment_state& b) { return a.model.spec().id < b.model.spec().id; });
+    try {
+      self->state.config.save_checkpoint(id, time, keep_from, std::move(cut->shard), std::move(cut->segments));
+      rp.deliver(caf::ok_atom_v);
+    } catch (const std::exception& e) {
+      rp.deliver(caf::make_error(caf::sec::runtime_error, std::string(e.what())));
+    }
+  };
+  self->request(st.config.shard, caf::infinite, capture_atom_v)
+      .then(
+          [cut, one_done](shard_state& s) mutable {
+            cut->shard = std::move(s);
+            one_done();
+          },
+          fail);
+  for (segment_id s : st.config.owned)
+    self->request(st.config.context->segment_actors[s], caf::infinite, capture_atom_v)
+        .then(
+            [cut, one_done](segment_state& segment) mutable {
+              cut->segments.push_back(std::move(segment));
+              one_done();
+            },
+            fail);
+  return rp;
+}
+
 }  // namespace
 
 caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) {
@@ -167,6 +217,20 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
                   },
                   [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
+      },
+      [self](checkpoint_atom, std::uint64_t id, sim_time time, std::uint64_t keep_from) {
+        return take_checkpoint(self, id, time, keep_from);
+      },
+      [self](resume_atom, std::uint64_t id) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (!st.config.restore_checkpoint)
+          return caf::make_error(caf::sec::runtime_error, st.config.node_names[st.config.node] + " keeps no checkpoints (no --data-dir)");
+        try {
+          st.config.shard = st.config.restore_checkpoint(id);
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+        }
+        return caf::ok_atom_v;
       },
       [self](traffic_atom) { return caf::make_message(self->state.cross_node_messages, self->state.cross_node_batches); },
       [self](heartbeat_atom) { heartbeat(self); },

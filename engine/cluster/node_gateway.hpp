@@ -16,6 +16,7 @@
 #include "engine/cluster/cross_node_outbox.hpp"
 #include "engine/metrics/metric_handles.hpp"
 #include "engine/runtime/simulation_context.hpp"
+#include "engine/runtime/simulation_state.hpp"
 
 namespace citytwin {
 
@@ -33,6 +34,13 @@ struct node_gateway_config {
   std::vector<std::string> node_names;  // "node 2 (host:port)", by node id
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds heartbeat_timeout{10000};
+  // Writes this node's part of checkpoint `id` (its shard's and segments' share of the cut at
+  // `time`) durably, and drops its parts older than `keep_from`; throws with why it could not.
+  std::function<void(std::uint64_t id, sim_time time, std::uint64_t keep_from, shard_state&& shard,
+                     std::vector<segment_state>&& segments)>
+      save_checkpoint;
+  // Replaces the shard and segment actors with those of checkpoint `id`; returns the new shard.
+  std::function<caf::actor(std::uint64_t id)> restore_checkpoint;
 };
 
 struct node_gateway_state {
@@ -63,6 +71,8 @@ using node_gateway_type = caf::stateful_actor<node_gateway_state>;
 // from now on is expected). Heartbeats: node 0 sends (heartbeat_atom, 0) to every node each
 // interval, a node answers (heartbeat_atom, its id); a bare heartbeat_atom is the gateway's own
 // timer, on which it checks that no peer it watches has been silent for the timeout.
+// Checkpoints (between windows): (checkpoint_atom, id, time, keep_from) -> ok once this node's part
+// is on disk (save_checkpoint); (resume_atom, id) -> ok once its actors hold checkpoint id's state.
 caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config);
 
 }  // namespace citytwin

@@ -285,3 +285,81 @@ TEST(cluster, a_restarted_node_takes_back_its_stored_assignment_and_refuses_a_ch
 }
 
 }  // namespace citytwin
+
+namespace citytwin {
+
+namespace {
+
+// Node processes started with the same commands each attempt, killed if a failed assertion leaves them.
+struct node_processes {
+  std::vector<pid_t> pids;
+  ~node_processes() {
+    for (pid_t pid : pids)
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+  }
+  int wait(std::size_t i) {
+    const int code = wait_for(pids[i]);
+    pids[i] = -1;
+    return code;
+  }
+};
+
+}  // namespace
+
+TEST(cluster, after_a_node_is_killed_every_node_started_again_resumes_from_the_last_complete_checkpoint_bit_for_bit) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  const std::string scenario = R"({"seed": 7, "duration": "30m", "demand_scale": 0.3, "clear": true})";
+  const auto config = testing::write_file(dir / "cluster.json", cluster_config(ports, scenario));
+  const auto report = (dir / "report.json").string();
+  auto data = [&](std::size_t i) { return dir / ("data" + std::to_string(i)); };
+  auto attempt = [&](const std::string& name, node_processes& nodes, std::vector<std::string>& logs) {
+    nodes.pids.assign(3, -1);
+    logs.assign(3, "");
+    for (std::size_t i = 3; i-- > 0;) {
+      logs[i] = (dir / (name + "_node" + std::to_string(i) + ".log")).string();
+      nodes.pids[i] = start("node --cluster " + config + " --id " + std::to_string(i) + " --data-dir " + data(i).string() +
+                                " --checkpoint-every 1m" + (i == 0 ? " --report " + report : ""),
+                            logs[i]);
+    }
+  };
+
+  node_processes first;
+  std::vector<std::string> first_logs;
+  attempt("first", first, first_logs);
+  ASSERT_TRUE(wait_for_text(first_logs[0], "checkpoint 1 at t=0:01:00 complete", std::chrono::seconds(120))) << read_text(first_logs[0]);
+  ASSERT_EQ(kill(first.pids[2], SIGKILL), 0);
+  first.wait(2);
+  EXPECT_EQ(first.wait(0), retryable_exit) << read_text(first_logs[0]);
+  EXPECT_EQ(first.wait(1), retryable_exit) << read_text(first_logs[1]);
+  ASSERT_FALSE(std::filesystem::exists(report)) << "the run must not have finished before node 2 was killed";
+  const auto record = read_json((data(0) / "checkpoints" / "complete.json").string());
+  const auto checkpoint = record["id"].get<int>();
+  EXPECT_GE(checkpoint, 1);
+
+  node_processes second;
+  std::vector<std::string> second_logs;
+  attempt("second", second, second_logs);
+  for (std::size_t i = 0; i < 3; ++i) ASSERT_EQ(second.wait(i), 0) << "node " << i << ":\n" << read_text(second_logs[i]);
+  EXPECT_NE(read_text(second_logs[0]).find("resuming from checkpoint " + std::to_string(checkpoint) + " at t=" +
+                                           record["time"].get<std::string>()),
+            std::string::npos)
+      << read_text(second_logs[0]);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_FALSE(std::filesystem::exists(data(i) / "checkpoints" / "part-1.ckpt")) << "a finished run deletes its checkpoints";
+
+  const auto single_report = (dir / "single_report.json").string();
+  const auto single_log = (dir / "single.log").string();
+  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 7 --duration 30m --demand-scale 0.3 --clear --report " +
+                               single_report, single_log)), 0)
+      << read_text(single_log);
+  auto one = read_json(single_report);
+  auto resumed = read_json(report);
+  EXPECT_EQ(resumed["kpi"].dump(), one["kpi"].dump());
+  EXPECT_EQ(resumed["segments"].dump(), one["segments"].dump());
+  EXPECT_EQ(resumed["kpi_digest"], one["kpi_digest"]);
+  EXPECT_EQ(resumed["run"]["windows"], one["run"]["windows"]);
+  EXPECT_EQ(resumed["run"]["segment_activations"], one["run"]["segment_activations"]);
+}
+
+}  // namespace citytwin
