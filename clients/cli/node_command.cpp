@@ -36,6 +36,7 @@ struct node_arguments {
   bool quiet = false;
   std::string checkpoint_every = "5m";  // node 0: simulated time between checkpoints; 0: none
   double barrier_timeout_s = 300;       // node 0
+  double rejoin_timeout_s = 60;         // node 0 with checkpoints
 };
 
 // A StatefulSet pod is named <set>-<ordinal>: the ordinal is the node id.
@@ -109,6 +110,7 @@ void run_node(const node_arguments& a) {
   recovery.data_dir = a.data_dir;
   recovery.checkpoint_every = parse_duration(a.checkpoint_every);
   recovery.barrier_timeout_s = a.barrier_timeout_s;
+  recovery.rejoin_timeout_s = a.rejoin_timeout_s;
   recovery.note = [&](const std::string& text) {
     if (verbose) fmt::print(stderr, "\nnode {}: {}\n", id, text);
   };
@@ -145,8 +147,8 @@ void add_node_command(CLI::App& app) {
       "Run one process of a cluster: node 0 coordinates the windows and writes the report, the others host their part. "
       "Exits 75 (retryable) when a node is lost mid-run (its connection drops or it misses heartbeats for heartbeat_timeout_s). "
       "With --data-dir on every node, node 0 takes a coordinated checkpoint every --checkpoint-every of simulated time; "
-      "starting every node again with the same command then continues the run from the last complete checkpoint, and "
-      "the report equals an uninterrupted run's");
+      "a lost node started again with the same command within --rejoin-timeout makes every node roll back to the last "
+      "complete checkpoint and go on (starting every node again resumes too), and the report equals an uninterrupted run's");
   cmd->add_option("--cluster", args->cluster_path, "Cluster config (JSON: city, nodes [{id, host, port}], scenario); see README")
       ->required();
   cmd->add_option("--id", args->id, "This node's id in the config (default: the ordinal at the end of the hostname, as in a StatefulSet)");
@@ -173,6 +175,12 @@ void add_node_command(CLI::App& app) {
   cmd->add_option("--barrier-timeout", args->barrier_timeout_s,
                   "Node 0: seconds a window may take before the run fails naming the nodes that did not report, "
                   "while they still answer heartbeats (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--rejoin-timeout", args->rejoin_timeout_s,
+                  "Node 0 with checkpoints: seconds to pause the windows and wait for a lost node to be started again with "
+                  "the same command; then every node rolls back to the last complete checkpoint and the run goes on "
+                  "(0: exit 75 at once)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--repartition", args->repartition, "Partition again even if --data-dir holds an assignment, and replace it");

@@ -3,6 +3,8 @@
 #include <caf/io/all.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <fmt/format.h>
 #include <chrono>
 #include <future>
 #include <stdexcept>
@@ -129,10 +131,10 @@ std::string take_checkpoint(caf::scoped_actor& self, const cluster_config& confi
 
 // Node 0: has every node replace its actors with its part of checkpoint `id`.
 void resume_from_checkpoint(caf::scoped_actor& self, const cluster_config& config, const std::vector<caf::actor>& gateways,
-                            std::uint64_t id, const std::filesystem::path& complete_record) {
+                            std::uint64_t id, std::uint32_t attempt, const std::filesystem::path& complete_record) {
   const auto timeout = to_ms(config.connect_timeout_s);
   for (std::uint32_t j = 0; j < gateways.size(); ++j)
-    self->request(gateways[j], timeout, resume_atom_v, id)
+    self->request(gateways[j], timeout, resume_atom_v, id, attempt)
         .receive([](caf::ok_atom) {},
                  [&](caf::error& e) {
                    throw std::runtime_error(node_name(config.nodes[j]) + " cannot resume from checkpoint " + std::to_string(id) +
@@ -182,7 +184,11 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     if (recovery.note) recovery.note(text);
   };
 
-  loss_watchdog watchdog(unwind_grace);  // outlives the actor system: its shutdown may block on a lost peer
+  // Node 0 waiting for a lost node to rejoin must outlast that wait before the watchdog ends it.
+  const bool may_rejoin = node == 0 && store && recovery.checkpoint_every > 0 && recovery.rejoin_timeout_s > 0;
+  const auto rejoin_wait = may_rejoin ? to_ms(recovery.rejoin_timeout_s) : std::chrono::milliseconds(0);
+  loss_watchdog watchdog(unwind_grace + rejoin_wait);  // outlives the actor system: its shutdown may block on a lost peer
+  std::atomic<std::int64_t> lost_node{-1};  // node 0: the first node lost since the last (re)start of the windows
   auto system_config = make_cluster_config(options.threads);
   caf::actor_system system{system_config};
   simulation_context context(graph);
@@ -242,7 +248,11 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
                                        left->set_value(failure);
                                      },
                                      options.metrics};
-  gateway_config.on_peer_lost = [&watchdog](const std::string& failure) { watchdog.report(failure); };
+  gateway_config.on_peer_lost = [&watchdog, &lost_node](std::uint32_t lost, const std::string& failure) {
+    std::int64_t none = -1;
+    lost_node.compare_exchange_strong(none, lost);
+    watchdog.report(failure);
+  };
   for (const auto& n : config.nodes) gateway_config.node_names.push_back(node_name(n));
   gateway_config.heartbeat_interval = to_ms(config.heartbeat_interval_s);
   gateway_config.heartbeat_timeout = to_ms(config.heartbeat_timeout_s);
@@ -280,10 +290,14 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       return std::nullopt;
     }
 
+    auto fresh_result = [&] {
+      simulation_result r;
+      r.planned_trips = plan.trips.size();
+      r.skipped_intrazonal = plan.skipped_intrazonal;
+      r.synthetic_demand = plan.synthetic;
+      return r;
+    };
     simulation_result result;
-    result.planned_trips = plan.trips.size();
-    result.skipped_intrazonal = plan.skipped_intrazonal;
-    result.synthetic_demand = plan.synthetic;
     caf::scoped_actor self{system};
     greet(self, config, gateways, fingerprint);
     context.shards = gateways;
@@ -291,12 +305,16 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     simulation_options run_options = options;
     run_options.barrier_timeout_s = recovery.barrier_timeout_s;
     std::uint64_t last_id = 0, keep_from = 0;  // the last checkpoint id used, the last complete one
+    std::uint32_t attempt = 0;                 // bumped by every resume
+    auto resume = [&](std::uint64_t id) {
+      run_options.continue_from = std::make_shared<run_progress>(store->load_progress(id));
+      resume_from_checkpoint(self, config, gateways, id, ++attempt, store->complete_path());
+      last_id = keep_from = id;
+    };
     if (store)
       if (auto point = store->last_complete()) {
         note("resuming from checkpoint " + std::to_string(point->id) + " at t=" + format_clock(point->time));
-        run_options.continue_from = std::make_shared<run_progress>(store->load_progress(point->id));
-        resume_from_checkpoint(self, config, gateways, point->id, store->complete_path());
-        last_id = keep_from = point->id;
+        resume(point->id);
       }
     if (store && recovery.checkpoint_every > 0) {
       run_options.checkpoint = std::make_shared<checkpoint_hooks>();
@@ -315,15 +333,58 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
         note(name + " complete");
       };
     }
-    window_coordinator coordinator(system, context, run_options, plan);  // publishes the first (or resumed) travel times
-    try {
-      coordinator.run(result);
-    } catch (const barrier_stalled& e) {
-      std::string names;
-      for (auto i : e.silent_shards) names += (names.empty() ? "" : ", ") + node_name(config.nodes[i]);
-      const std::string what = e.what();
-      throw std::runtime_error(what.substr(0, what.find(": no report")) + " although every node answers heartbeats: no report from " +
-                               names + " (raise --barrier-timeout if its windows are that heavy)");
+    // A lost node (not node 0) restarted with the same command within the rejoin timeout: every
+    // node rolls back to the last complete checkpoint and the windows go on. False: give up.
+    auto rejoin = [&]() -> bool {
+      if (!may_rejoin || keep_from == 0) return false;
+      const auto lost = watchdog.await_failure(loss_patience);
+      const auto j = lost_node.load();
+      if (!lost || j <= 0) return false;
+      const cluster_node& peer = config.nodes[static_cast<std::size_t>(j)];
+      note(node_name(peer) + " was lost; the windows are paused: waiting up to " + fmt::format("{:g}", recovery.rejoin_timeout_s) +
+           " s (--rejoin-timeout) for it to be started again with the same command");
+      const auto deadline = std::chrono::steady_clock::now() + rejoin_wait;
+      caf::actor back;
+      while (!back && std::chrono::steady_clock::now() < deadline) {
+        auto reached = system.middleman().remote_actor(peer.host, peer.port);
+        if (reached && *reached != gateways[j]) back = *reached;  // a hung node's old gateway does not count
+        else std::this_thread::sleep_for(connect_retry_pause);
+      }
+      if (!back) {
+        std::string failure = *lost;
+        const auto at = failure.find("; node 0 stopped the windows");
+        failure.insert(at == std::string::npos ? failure.size() : at,
+                       "; it did not come back within " + fmt::format("{:g}", recovery.rejoin_timeout_s) + " s (--rejoin-timeout)");
+        watchdog.withdraw();
+        watchdog.report(failure);
+        return false;
+      }
+      gateways[j] = back;
+      for (const auto& g : gateways) caf::anon_send(g, peers_atom_v, gateways);
+      greet(self, config, gateways, fingerprint);
+      context.shards = gateways;
+      lost_node = -1;
+      watchdog.withdraw();
+      resume(keep_from);
+      note(node_name(peer) + " rejoined: every node rolled back to checkpoint " + std::to_string(keep_from) + " at t=" +
+           format_clock(run_options.continue_from->time) + "; the windows go on");
+      return true;
+    };
+    while (true) {
+      result = fresh_result();
+      try {
+        window_coordinator coordinator(system, context, run_options, plan);  // publishes the first (or resumed) travel times
+        coordinator.run(result);
+        break;
+      } catch (const barrier_stalled& e) {
+        std::string names;
+        for (auto i : e.silent_shards) names += (names.empty() ? "" : ", ") + node_name(config.nodes[i]);
+        const std::string what = e.what();
+        throw std::runtime_error(what.substr(0, what.find(": no report")) + " although every node answers heartbeats: no report from " +
+                                 names + " (raise --barrier-timeout if its windows are that heavy)");
+      } catch (const std::exception&) {
+        if (!rejoin()) throw;
+      }
     }
     gather(self, gateways, result, graph.segments.size(), traffic);
     self->request(gateway, caf::infinite, finished_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});

@@ -28,6 +28,9 @@ struct cluster_recovery {
   std::filesystem::path data_dir;  // empty: this node keeps no checkpoints
   sim_time checkpoint_every = 5 * 60 * ms_per_second;  // node 0: 0 takes none
   double barrier_timeout_s = 300;  // node 0: a window not complete after this long fails the run; 0: no limit
+  // Node 0 with checkpoints: how long to wait for a lost node to be started again (then every node
+  // rolls back to the last complete checkpoint and the run goes on); 0: fail at once (exit 75).
+  double rejoin_timeout_s = 60;
   std::function<void(const std::string&)> note;  // node 0: "checkpoint 2 at 00:10:00 complete", "resuming ..."
 };
 
@@ -37,7 +40,8 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
 
 // With data directories, node 0 takes a coordinated checkpoint every `recovery.checkpoint_every`
 // of simulated time, and a run started again with the same inputs continues from the last complete
-// one (every node must be started again); the result equals an uninterrupted run's. A finished run
+// one; a node lost mid-run may instead be started again alone within `rejoin_timeout_s`, while the
+// others wait. Either way the result equals an uninterrupted run's. A finished run
 // deletes its checkpoints. A barrier that stalls longer than `barrier_timeout_s` fails the run with
 // an error naming the nodes that did not report.
 // Node 0 returns the whole run's result (segments gathered from every node) and fills `traffic`;

@@ -40,7 +40,7 @@ void lose(node_gateway_type* self, std::uint32_t node, const std::string& why) {
   st.lost_peer = true;
   const std::string message =
       failure + "; node 0 stopped the windows and wrote no report: the run can be retried once every node is up (start all nodes again)";
-  if (st.config.on_peer_lost) st.config.on_peer_lost(message);
+  if (st.config.on_peer_lost) st.config.on_peer_lost(node, message);
   if (st.coordinator) self->send(st.coordinator, caf::make_error(caf::sec::runtime_error, message));
 }
 
@@ -64,6 +64,7 @@ void heartbeat(node_gateway_type* self) {
 // The local shard finished its window: deliver the window's cross-node traffic, then report.
 void flush_and_report(node_gateway_type* self, shard_report& report) {
   auto& st = self->state;
+  if (caf::actor_cast<caf::actor_addr>(self->current_sender()) != st.config.shard.address()) return;  // replaced by a resume
   if (st.config.outbox->unexpected() > 0) {
     // A message kind the runtime never sends across nodes: going on would give a wrong answer.
     self->send(st.coordinator, caf::make_error(caf::sec::runtime_error,
@@ -82,12 +83,14 @@ void flush_and_report(node_gateway_type* self, shard_report& report) {
     st.config.metrics.count_cross_node_sent(messages);
     ++st.cross_node_batches;
     ++st.unacknowledged;
+    batch.attempt = st.attempt;
     self->request(st.peers[node], caf::infinite, std::move(batch))
         .then(
-            [self](caf::ok_atom) {
-              if (--self->state.unacknowledged == 0) report_window(self);
+            [self, attempt = st.attempt](caf::ok_atom) {
+              if (attempt == self->state.attempt && --self->state.unacknowledged == 0) report_window(self);
             },
-            [self, node](caf::error& e) {
+            [self, node, attempt = st.attempt](caf::error& e) {
+              if (attempt != self->state.attempt) return;
               if (self->state.config.node == 0) return lose(self, node, "it did not take node 0's traffic (" + self->system().render(e) + ")");
               self->send(self->state.coordinator,
                          caf::make_error(caf::sec::runtime_error, "node " + std::to_string(self->state.config.node) +
@@ -160,13 +163,20 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
   return {
       [self](peers_atom, std::vector<caf::actor>& peers) {
         auto& st = self->state;
+        // Node 0 watches every node; the others watch node 0 and leave when it is gone. Sent
+        // again after a lost node rejoined: only the new handle needs watching.
+        for (std::uint32_t node = 0; node < peers.size(); ++node)
+          if (node != st.config.node && (st.config.node == 0 || node == 0) &&
+              (node >= st.peers.size() || st.peers[node] != peers[node]))
+            self->monitor(peers[node]);
         st.peers = std::move(peers);
         st.peers_ready = true;
-        // Node 0 watches every node; the others watch node 0 and leave when it is gone.
-        for (std::uint32_t node = 0; node < st.peers.size(); ++node)
-          if (node != st.config.node && (st.config.node == 0 || node == 0)) self->monitor(st.peers[node]);
+        st.lost_peer = false;
         st.last_heard.assign(st.peers.size(), steady_clock::now());
-        heartbeat(self);
+        if (!st.heartbeating) {
+          st.heartbeating = true;
+          heartbeat(self);
+        }
         for (auto& rp : st.waiting_hellos) rp.deliver(caf::ok_atom_v, st.config.node, st.config.fingerprint);
         st.waiting_hellos.clear();
       },
@@ -185,6 +195,7 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
       [self](shard_report& report) { flush_and_report(self, report); },
       [self](cross_node_batch& batch) {
         auto& st = self->state;
+        if (batch.attempt != st.attempt) return caf::ok_atom_v;  // traffic of a run since rolled back
         auto& segments = st.config.context->segment_actors;
         st.config.metrics.count_cross_node_received(static_cast<std::int64_t>(batch.handoffs.size() + batch.updates.size()));
         // Enqueued before the acknowledgement, so they are in the segments' mailboxes before the
@@ -221,10 +232,14 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
       [self](checkpoint_atom, std::uint64_t id, sim_time time, std::uint64_t keep_from) {
         return take_checkpoint(self, id, time, keep_from);
       },
-      [self](resume_atom, std::uint64_t id) -> caf::result<caf::ok_atom> {
+      [self](resume_atom, std::uint64_t id, std::uint32_t attempt) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (!st.config.restore_checkpoint)
           return caf::make_error(caf::sec::runtime_error, st.config.node_names[st.config.node] + " keeps no checkpoints (no --data-dir)");
+        st.attempt = attempt;
+        st.unacknowledged = 0;
+        st.held_report = shard_report{};
+        (void)st.config.outbox->take(st.config.node, 0);  // what the interrupted window left
         try {
           st.config.shard = st.config.restore_checkpoint(id);
         } catch (const std::exception& e) {

@@ -30,7 +30,7 @@ struct node_gateway_config {
   std::function<void(const std::string& failure)> on_leave;  // "" after a clean shutdown
   runtime_metrics metrics;  // cross-node messages sent and received (inert by default)
   // Node 0: a peer was lost (connection dropped, heartbeats unanswered, traffic undeliverable).
-  std::function<void(const std::string& failure)> on_peer_lost;
+  std::function<void(std::uint32_t node, const std::string& failure)> on_peer_lost;
   std::vector<std::string> node_names;  // "node 2 (host:port)", by node id
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds heartbeat_timeout{10000};
@@ -50,7 +50,9 @@ struct node_gateway_state {
   bool peers_ready = false;
   bool leaving = false;
   bool finished = false;  // node 0: the run is complete, peers may go
-  bool lost_peer = false;  // node 0: a peer was lost, the run is void
+  bool lost_peer = false;  // node 0: a peer was lost, the run is void (until it rejoins)
+  bool heartbeating = false;
+  std::uint32_t attempt = 0;  // of the run: bumped by node 0 with every resume
   std::vector<std::chrono::steady_clock::time_point> last_heard;  // by node id
   std::vector<caf::response_promise> waiting_hellos;
   caf::actor coordinator;        // the sender of window orders
@@ -72,7 +74,9 @@ using node_gateway_type = caf::stateful_actor<node_gateway_state>;
 // interval, a node answers (heartbeat_atom, its id); a bare heartbeat_atom is the gateway's own
 // timer, on which it checks that no peer it watches has been silent for the timeout.
 // Checkpoints (between windows): (checkpoint_atom, id, time, keep_from) -> ok once this node's part
-// is on disk (save_checkpoint); (resume_atom, id) -> ok once its actors hold checkpoint id's state.
+// is on disk (save_checkpoint); (resume_atom, id, attempt) -> ok once its actors hold checkpoint id's
+// state; traffic and reports of earlier attempts are dropped from then on. (peers_atom, peers) again
+// after a lost node rejoined: node 0 watches the new handle.
 caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config);
 
 }  // namespace citytwin

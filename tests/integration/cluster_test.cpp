@@ -319,7 +319,7 @@ TEST(cluster, after_a_node_is_killed_every_node_started_again_resumes_from_the_l
     for (std::size_t i = 3; i-- > 0;) {
       logs[i] = (dir / (name + "_node" + std::to_string(i) + ".log")).string();
       nodes.pids[i] = start("node --cluster " + config + " --id " + std::to_string(i) + " --data-dir " + data(i).string() +
-                                " --checkpoint-every 1m" + (i == 0 ? " --report " + report : ""),
+                                " --checkpoint-every 1m --rejoin-timeout 0" + (i == 0 ? " --report " + report : ""),
                             logs[i]);
     }
   };
@@ -360,6 +360,90 @@ TEST(cluster, after_a_node_is_killed_every_node_started_again_resumes_from_the_l
   EXPECT_EQ(resumed["kpi_digest"], one["kpi_digest"]);
   EXPECT_EQ(resumed["run"]["windows"], one["run"]["windows"]);
   EXPECT_EQ(resumed["run"]["segment_activations"], one["run"]["segment_activations"]);
+}
+
+}  // namespace citytwin
+
+namespace citytwin {
+
+TEST(cluster, a_killed_node_started_again_alone_rejoins_and_every_node_rolls_back_to_the_last_complete_checkpoint_bit_for_bit) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  const std::string scenario = R"({"seed": 7, "duration": "30m", "demand_scale": 0.3, "clear": true})";
+  const auto config = testing::write_file(dir / "cluster.json", cluster_config(ports, scenario));
+  const auto report = (dir / "report.json").string();
+  auto command = [&](std::size_t i) {
+    return "node --cluster " + config + " --id " + std::to_string(i) + " --data-dir " + (dir / ("data" + std::to_string(i))).string() +
+           " --checkpoint-every 1m --rejoin-timeout 60" + (i == 0 ? " --report " + report : "");
+  };
+  node_processes nodes;
+  std::vector<std::string> logs(3);
+  nodes.pids.assign(3, -1);
+  for (std::size_t i = 3; i-- > 0;) {
+    logs[i] = (dir / ("node" + std::to_string(i) + ".log")).string();
+    nodes.pids[i] = start(command(i), logs[i]);
+  }
+  ASSERT_TRUE(wait_for_text(logs[0], "checkpoint 1 at t=0:01:00 complete", std::chrono::seconds(120))) << read_text(logs[0]);
+  ASSERT_EQ(kill(nodes.pids[2], SIGKILL), 0);
+  nodes.wait(2);
+  ASSERT_TRUE(wait_for_text(logs[0], "the windows are paused", std::chrono::seconds(30))) << read_text(logs[0]);
+  const auto restarted_log = (dir / "node2_restarted.log").string();
+  nodes.pids[2] = start(command(2), restarted_log);
+  for (std::size_t i = 0; i < 3; ++i)
+    ASSERT_EQ(nodes.wait(i), 0) << "node " << i << ":\n" << read_text(i == 2 ? restarted_log : logs[i]);
+  const auto log0 = read_text(logs[0]);
+  EXPECT_NE(log0.find("node 2 (127.0.0.1:" + std::to_string(ports[2]) + ") rejoined: every node rolled back to checkpoint"),
+            std::string::npos)
+      << log0;
+
+  const auto single_report = (dir / "single_report.json").string();
+  const auto single_log = (dir / "single.log").string();
+  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 7 --duration 30m --demand-scale 0.3 --clear --report " +
+                               single_report, single_log)), 0)
+      << read_text(single_log);
+  auto one = read_json(single_report);
+  auto rejoined = read_json(report);
+  EXPECT_EQ(rejoined["kpi"].dump(), one["kpi"].dump());
+  EXPECT_EQ(rejoined["segments"].dump(), one["segments"].dump());
+  EXPECT_EQ(rejoined["kpi_digest"], one["kpi_digest"]);
+  EXPECT_EQ(rejoined["run"]["windows"], one["run"]["windows"]);
+  EXPECT_EQ(rejoined["run"]["segment_activations"], one["run"]["segment_activations"]);
+}
+
+}  // namespace citytwin
+
+namespace citytwin {
+
+TEST(cluster, a_killed_node_that_is_not_started_again_within_the_rejoin_timeout_fails_the_run_retryably) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  const std::string scenario = R"({"seed": 7, "duration": "30m", "demand_scale": 0.3, "clear": true})";
+  const auto config = testing::write_file(dir / "cluster.json", cluster_config(ports, scenario));
+  const auto report = (dir / "report.json").string();
+  node_processes nodes;
+  std::vector<std::string> logs(3);
+  nodes.pids.assign(3, -1);
+  for (std::size_t i = 3; i-- > 0;) {
+    logs[i] = (dir / ("node" + std::to_string(i) + ".log")).string();
+    nodes.pids[i] = start("node --cluster " + config + " --id " + std::to_string(i) + " --data-dir " +
+                              (dir / ("data" + std::to_string(i))).string() + " --checkpoint-every 1m --rejoin-timeout 2" +
+                              (i == 0 ? " --report " + report : ""),
+                          logs[i]);
+  }
+  ASSERT_TRUE(wait_for_text(logs[0], "checkpoint 1 at t=0:01:00 complete", std::chrono::seconds(120))) << read_text(logs[0]);
+  ASSERT_EQ(kill(nodes.pids[2], SIGKILL), 0);
+  const auto killed = std::chrono::steady_clock::now();
+  nodes.wait(2);
+  EXPECT_EQ(nodes.wait(0), retryable_exit) << read_text(logs[0]);
+  EXPECT_GE(seconds_since(killed), 2.0) << "node 0 waits the rejoin timeout";
+  EXPECT_LT(seconds_since(killed), 2 + unwind_bound_s);
+  const auto log0 = read_text(logs[0]);
+  EXPECT_NE(log0.find("error: node 2 (127.0.0.1:" + std::to_string(ports[2]) +
+                      ") was lost: its connection dropped"), std::string::npos) << log0;
+  EXPECT_NE(log0.find("it did not come back within 2 s (--rejoin-timeout)"), std::string::npos) << log0;
+  EXPECT_EQ(nodes.wait(1), retryable_exit) << read_text(logs[1]);
+  EXPECT_FALSE(std::filesystem::exists(report));
+  EXPECT_TRUE(std::filesystem::exists(dir / "data0" / "checkpoints" / "complete.json")) << "kept for a restart of every node";
 }
 
 }  // namespace citytwin
