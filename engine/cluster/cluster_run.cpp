@@ -321,6 +321,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       run_options.checkpoint->every = recovery.checkpoint_every;
       run_options.checkpoint->take = [&](run_progress&& progress) {
         const auto id = ++last_id;
+        const auto began = std::chrono::steady_clock::now();
         const auto refused = take_checkpoint(self, config, gateways, id, progress.time, keep_from);
         const auto name = "checkpoint " + std::to_string(id) + " at t=" + format_clock(progress.time);
         if (!refused.empty()) {
@@ -330,7 +331,9 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
         store->save_progress(id, progress);
         store->mark_complete({id, progress.time});
         keep_from = id;
-        note(name + " complete");
+        note(name + " complete (" +
+             fmt::format("{:.0f}", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count()) +
+             " ms)");
       };
     }
     // A lost node (not node 0) restarted with the same command within the rejoin timeout: every
