@@ -145,7 +145,8 @@ void add_node_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "node",
       "Run one process of a cluster: node 0 coordinates the windows and writes the report, the others host their part. "
-      "Exits 75 (retryable) when a node is lost mid-run (its connection drops or it misses heartbeats for heartbeat_timeout_s). "
+      "Exits 0 when the run finished, 75 (retryable) when a node is lost mid-run (its connection drops or it misses heartbeats "
+      "for heartbeat_timeout_s) and does not rejoin, 1 on any other error (a stalled barrier included). "
       "With --data-dir on every node, node 0 takes a coordinated checkpoint every --checkpoint-every of simulated time; "
       "a lost node started again with the same command within --rejoin-timeout makes every node roll back to the last "
       "complete checkpoint and go on (starting every node again resumes too), and the report equals an uninterrupted run's");
