@@ -447,3 +447,23 @@ TEST(cluster, a_killed_node_that_is_not_started_again_within_the_rejoin_timeout_
 }
 
 }  // namespace citytwin
+
+namespace citytwin {
+
+// A barrier limit far below what a window across processes takes: some window overruns it while
+// every node still answers heartbeats, and node 0 names the nodes it was still waiting for.
+TEST(cluster, a_window_that_overruns_the_barrier_timeout_fails_the_run_naming_the_nodes_that_did_not_report) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  const auto config = testing::write_file(dir / "cluster.json",
+                                          cluster_config(ports, R"({"seed": 7, "duration": "20m", "demand_scale": 0.3})"));
+  auto outcome = run_cluster(dir, {config, config, config}, "--barrier-timeout 0.001");
+  EXPECT_EQ(outcome.exit_codes[0], 1) << read_text(outcome.logs[0]);
+  const auto log0 = read_text(outcome.logs[0]);
+  EXPECT_NE(log0.find("did not complete within 0.001 s (barrier timeout) although every node answers heartbeats: no report from node "),
+            std::string::npos)
+      << log0;
+  for (std::size_t i : {1, 2}) EXPECT_EQ(outcome.exit_codes[i], retryable_exit) << read_text(outcome.logs[i]);
+}
+
+}  // namespace citytwin
