@@ -239,7 +239,9 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
         st.attempt = attempt;
         st.unacknowledged = 0;
         st.held_report = shard_report{};
-        (void)st.config.outbox->take(st.config.node, 0);  // what the interrupted window left
+        // What the interrupted window left. Its actors finished long before a lost node can have
+        // restarted and rejoined (they run for milliseconds); the restore below replaces them.
+        (void)st.config.outbox->take(st.config.node, 0);
         try {
           st.config.shard = st.config.restore_checkpoint(id);
         } catch (const std::exception& e) {
