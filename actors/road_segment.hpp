@@ -112,6 +112,15 @@ class road_segment {
   [[nodiscard]] bool closed() const { return closed_; }
   // Every field, the queue included: a restored copy behaves exactly like the original.
   bool operator==(const road_segment&) const = default;
+  // Every field, in the CAF inspect style: checkpoints write and read a segment with it.
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, road_segment& x) {
+    return f(x.spec_, x.options_, x.freeflow_ms_, x.storage_, x.announce_margin_, x.headway_us_, x.next_exit_us_,
+             x.blocked_since_, x.closed_, x.capacity_factor_, x.vehicles_, x.priority_, x.holes_, x.hole_travel_ms_,
+             x.downstream_, x.announced_near_full_, x.announced_free_, x.announced_eager_, x.inflow_, x.outflow_,
+             x.travel_time_sum_, x.recent_travel_ms_, x.max_queue_, x.max_queue_at_, x.observation_, x.has_observation_,
+             x.inflow_at_observation_, x.count_steering_);
+  }
 
  private:
   [[nodiscard]] std::int32_t queued_at(sim_time t) const;

@@ -34,6 +34,9 @@ struct node_arguments {
   std::string data_dir;         // empty: the assignment is not stored
   bool repartition = false;
   bool quiet = false;
+  std::string checkpoint_every = "5m";  // node 0: simulated time between checkpoints; 0: none
+  double barrier_timeout_s = 300;       // node 0
+  double rejoin_timeout_s = 60;         // node 0 with checkpoints
 };
 
 // A StatefulSet pod is named <set>-<ordinal>: the ordinal is the node id.
@@ -104,8 +107,16 @@ void run_node(const node_arguments& a) {
     bar.update(static_cast<double>(p.now) / static_cast<double>(std::max<sim_time>(1, options.clear ? p.horizon : options.duration)),
                fmt::format("t={} departed {} arrived {} en route {}", format_clock(p.now), p.departed, p.arrived, p.en_route));
   };
+  cluster_recovery recovery;
+  recovery.data_dir = a.data_dir;
+  recovery.checkpoint_every = parse_duration(a.checkpoint_every);
+  recovery.barrier_timeout_s = a.barrier_timeout_s;
+  recovery.rejoin_timeout_s = a.rejoin_timeout_s;
+  recovery.note = [&](const std::string& text) {
+    if (verbose) fmt::print(stderr, "\nnode {}: {}\n", id, text);
+  };
   cluster_traffic traffic;
-  auto result = run_cluster_node(config, id, graph, plan, options, assignment.part_of, &traffic);
+  auto result = run_cluster_node(config, id, graph, plan, options, assignment.part_of, &traffic, recovery);
   if (!result) {
     if (verbose) fmt::print(stderr, "node {}: run finished, leaving\n", id);
     return;
@@ -135,7 +146,11 @@ void add_node_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "node",
       "Run one process of a cluster: node 0 coordinates the windows and writes the report, the others host their part. "
-      "Exits 75 (retryable) when a node is lost mid-run (its connection drops or it misses heartbeats for heartbeat_timeout_s)");
+      "Exits 0 when the run finished, 75 (retryable) when a node is lost mid-run (its connection drops or it misses heartbeats "
+      "for heartbeat_timeout_s) and does not rejoin, 1 on any other error (a stalled barrier included). "
+      "With --data-dir on every node, node 0 takes a coordinated checkpoint every --checkpoint-every of simulated time; "
+      "a lost node started again with the same command within --rejoin-timeout makes every node roll back to the last "
+      "complete checkpoint and go on (starting every node again resumes too), and the report equals an uninterrupted run's");
   cmd->add_option("--cluster", args->cluster_path, "Cluster config (JSON: city, nodes [{id, host, port}], scenario); see README")
       ->required();
   cmd->add_option("--id", args->id, "This node's id in the config (default: the ordinal at the end of the hostname, as in a StatefulSet)");
@@ -145,7 +160,31 @@ void add_node_command(CLI::App& app) {
       ->check(metrics_address_error);
   cmd->add_option("--data-dir", args->data_dir,
                   "Keep this node's partition assignment here (cluster_assignment.json): a restarted node takes back the "
-                  "same segments, and refuses if the cluster or city changed");
+                  "same segments, and refuses if the cluster or city changed. Also its checkpoints (checkpoints/); node 0 "
+                  "resumes the run from the last complete one when started again, and deletes them when the run finishes");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every,
+                  "Node 0 with --data-dir: simulated time between coordinated checkpoints, taken at the first window "
+                  "boundary at or after each multiple (e.g. 90s, 5m; 0: none)")
+      ->capture_default_str()
+      ->check([](const std::string& text) {
+        try {
+          parse_duration(text);
+          return std::string();
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      });
+  cmd->add_option("--barrier-timeout", args->barrier_timeout_s,
+                  "Node 0: seconds a window may take before the run fails naming the nodes that did not report, "
+                  "while they still answer heartbeats (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--rejoin-timeout", args->rejoin_timeout_s,
+                  "Node 0 with checkpoints: seconds to pause the windows and wait for a lost node to be started again with "
+                  "the same command; then every node rolls back to the last complete checkpoint and the run goes on "
+                  "(0: exit 75 at once)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--repartition", args->repartition, "Partition again even if --data-dir holds an assignment, and replace it");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
   cmd->callback([args] {

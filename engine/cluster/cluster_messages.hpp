@@ -34,6 +34,7 @@ typename Inspector::result_type inspect(Inspector& f, addressed_space_update& x)
 // Everything the segments of one node sent to the segments of another in one window.
 struct cross_node_batch {
   std::uint32_t from_node = 0;
+  std::uint32_t attempt = 0;  // of the run (bumped by every resume): a receiver drops older ones
   window_index window = 0;
   std::vector<addressed_handoff> handoffs;
   std::vector<addressed_space_update> updates;
@@ -41,7 +42,7 @@ struct cross_node_batch {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cross_node_batch& x) {
-  return f(caf::meta::type_name("cross_node_batch"), x.from_node, x.window, x.handoffs, x.updates);
+  return f(caf::meta::type_name("cross_node_batch"), x.from_node, x.attempt, x.window, x.handoffs, x.updates);
 }
 
 // The coordinator's current travel times, installed on a node before its next window.
@@ -83,4 +84,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin_cluster, caf::id_block::citytwin::end)
   CAF_ADD_ATOM(citytwin_cluster, citytwin, heartbeat_atom, "heartbeat")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, finished_atom, "finished")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, join_atom, "join")
+  CAF_ADD_ATOM(citytwin_cluster, citytwin, checkpoint_atom, "checkpoint")
+  CAF_ADD_ATOM(citytwin_cluster, citytwin, resume_atom, "resume")
 CAF_END_TYPE_ID_BLOCK(citytwin_cluster)

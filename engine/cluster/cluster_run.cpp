@@ -3,6 +3,8 @@
 #include <caf/io/all.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <fmt/format.h>
 #include <chrono>
 #include <future>
 #include <stdexcept>
@@ -10,6 +12,7 @@
 #include <thread>
 
 #include "actors/road_segment_actor.hpp"
+#include "engine/cluster/checkpoint_store.hpp"
 #include "engine/cluster/fnv1a.hpp"
 #include "engine/cluster/loss_watchdog.hpp"
 #include "engine/cluster/node_gateway.hpp"
@@ -75,11 +78,14 @@ std::vector<caf::actor> join_peers(caf::actor_system& system, const cluster_conf
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     std::vector<std::uint32_t> missing;
-    self->request(gateway, caf::infinite, join_atom_v).receive([&](std::vector<caf::actor>& joined) {
+    std::vector<caf::actor> from_node_0;
+    self->request(gateway, caf::infinite, join_atom_v).receive([&](std::vector<caf::actor>& joined, std::vector<caf::actor>& peers) {
+      from_node_0 = std::move(peers);
       for (std::uint32_t j = node + 1; j < node_count; ++j)
         if (joined[j]) gateways[j] = joined[j];
         else missing.push_back(j);
     }, [](caf::error&) {});
+    if (from_node_0.size() == node_count) return from_node_0;  // rejoining a run under way
     if (missing.empty()) return gateways;
     if (std::chrono::steady_clock::now() > deadline)
       throw std::runtime_error(node_name(config.nodes[missing.front()]) + " did not connect to " + node_name(config.nodes[node]) +
@@ -145,6 +151,34 @@ void gather(caf::scoped_actor& self, const std::vector<caf::actor>& gateways, si
   }
 }
 
+// Node 0: has every node write its part of checkpoint `id`; "" when all did, else who did not and why.
+std::string take_checkpoint(caf::scoped_actor& self, const cluster_config& config, const std::vector<caf::actor>& gateways,
+                            std::uint64_t id, sim_time time, std::uint64_t keep_from) {
+  const auto timeout = to_ms(config.connect_timeout_s);
+  std::string refused;
+  for (std::uint32_t j = 0; j < gateways.size(); ++j)
+    self->request(gateways[j], timeout, checkpoint_atom_v, id, time, keep_from)
+        .receive([](caf::ok_atom) {},
+                 [&](caf::error& e) {
+                   refused += (refused.empty() ? "" : "; ") + node_name(config.nodes[j]) + ": " + self->system().render(e);
+                 });
+  return refused;
+}
+
+// Node 0: has every node replace its actors with its part of checkpoint `id`.
+void resume_from_checkpoint(caf::scoped_actor& self, const cluster_config& config, const std::vector<caf::actor>& gateways,
+                            std::uint64_t id, std::uint32_t attempt, const std::filesystem::path& complete_record) {
+  const auto timeout = to_ms(config.connect_timeout_s);
+  for (std::uint32_t j = 0; j < gateways.size(); ++j)
+    self->request(gateways[j], timeout, resume_atom_v, id, attempt)
+        .receive([](caf::ok_atom) {},
+                 [&](caf::error& e) {
+                   throw std::runtime_error(node_name(config.nodes[j]) + " cannot resume from checkpoint " + std::to_string(id) +
+                                            ": " + self->system().render(e) + ". To run from the start instead, delete " +
+                                            complete_record.string() + " on node 0");
+                 });
+}
+
 }  // namespace
 
 std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph& graph, const trip_plan& plan,
@@ -179,13 +213,24 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
 
 std::optional<simulation_result> run_cluster_node(const cluster_config& config, std::uint32_t node, const city_graph& graph,
                                                   const trip_plan& plan, const simulation_options& options,
-                                                  const std::vector<std::uint32_t>& node_of, cluster_traffic* traffic) {
+                                                  const std::vector<std::uint32_t>& node_of, cluster_traffic* traffic,
+                                                  const cluster_recovery& recovery) {
   check_inputs(config, node, graph, options, node_of);
   const auto started = std::chrono::steady_clock::now();
   const auto node_count = static_cast<std::uint32_t>(config.nodes.size());
   const auto fingerprint = cluster_fingerprint(config, graph, plan, options, node_of);
 
-  loss_watchdog watchdog(unwind_grace);  // outlives the actor system: its shutdown may block on a lost peer
+  std::optional<checkpoint_store> store;
+  if (!recovery.data_dir.empty()) store.emplace(recovery.data_dir, node, fingerprint);
+  auto note = [&](const std::string& text) {
+    if (recovery.note) recovery.note(text);
+  };
+
+  // Node 0 waiting for a lost node to rejoin must outlast that wait before the watchdog ends it.
+  const bool may_rejoin = node == 0 && store && recovery.checkpoint_every > 0 && recovery.rejoin_timeout_s > 0;
+  const auto rejoin_wait = may_rejoin ? to_ms(recovery.rejoin_timeout_s) : std::chrono::milliseconds(0);
+  loss_watchdog watchdog(unwind_grace + rejoin_wait);  // outlives the actor system: its shutdown may block on a lost peer
+  std::atomic<std::int64_t> lost_node{-1};  // node 0: the first node lost since the last (re)start of the windows
   auto system_config = make_cluster_config(options.threads);
   caf::actor_system system{system_config};
   simulation_context context(graph);
@@ -205,6 +250,38 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
   for (segment_id s : owned) context.segment_actors[s] = system.spawn(road_segment_actor, s, &context, static_cast<const segment_state*>(nullptr));
   auto shard = system.spawn(shard_actor, node, owned, std::move(departures), &context,
                             static_cast<const simulation_state*>(nullptr));
+  std::shared_ptr<simulation_state> restored;  // what the actors of a resumed run were spawned from
+  auto restore_checkpoint = [&](std::uint64_t id) -> caf::actor {
+    auto part = store->load_part(id);
+    const auto path = store->part_path(id).string();
+    const auto n = graph.segments.size();
+    if (part.segments.size() != owned.size())
+      throw std::runtime_error(path + " holds " + std::to_string(part.segments.size()) + " segments, this node owns " +
+                               std::to_string(owned.size()));
+    auto cut = std::make_shared<simulation_state>();
+    cut->segments.resize(n);
+    cut->bookings.assign(n, no_window);
+    cut->shard_estimates.assign(n, 0);
+    for (std::size_t i = 0; i < owned.size(); ++i) {
+      if (part.segments[i].model.spec().id != owned[i])
+        throw std::runtime_error(path + " holds segment " + std::to_string(part.segments[i].model.spec().id) +
+                                 " where this node owns segment " + std::to_string(owned[i]));
+      cut->segments[owned[i]] = std::move(part.segments[i]);
+    }
+    for (const auto& [segment, window] : part.shard.bookings)
+      if (segment < n) cut->bookings[segment] = window;
+    for (const auto& [segment, estimate] : part.shard.estimates)
+      if (segment < n) cut->shard_estimates[segment] = estimate;
+    for (segment_id s : owned) {
+      caf::anon_send_exit(context.segment_actors[s], caf::exit_reason::user_shutdown);
+      context.segment_actors[s] = system.spawn(road_segment_actor, s, &context, static_cast<const segment_state*>(&cut->segments[s]));
+    }
+    caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
+    shard = system.spawn(shard_actor, node, owned, std::move(part.shard.departures), &context,
+                         static_cast<const simulation_state*>(cut.get()));
+    restored = std::move(cut);
+    return shard;
+  };
   auto left = std::make_shared<std::promise<std::string>>();
   auto left_future = left->get_future();
   node_gateway_config gateway_config{node, fingerprint, &context, shard, owned, outbox,
@@ -213,10 +290,22 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
                                        left->set_value(failure);
                                      },
                                      options.metrics};
-  gateway_config.on_peer_lost = [&watchdog](const std::string& failure) { watchdog.report(failure); };
+  gateway_config.on_peer_lost = [&watchdog, &lost_node](std::uint32_t lost, const std::string& failure) {
+    std::int64_t none = -1;
+    lost_node.compare_exchange_strong(none, lost);
+    watchdog.report(failure);
+  };
   for (const auto& n : config.nodes) gateway_config.node_names.push_back(node_name(n));
   gateway_config.heartbeat_interval = to_ms(config.heartbeat_interval_s);
   gateway_config.heartbeat_timeout = to_ms(config.heartbeat_timeout_s);
+  if (store) {
+    gateway_config.save_checkpoint = [&store, node, fingerprint](std::uint64_t id, sim_time time, std::uint64_t keep_from,
+                                                                 shard_state&& shard_part, std::vector<segment_state>&& segments) {
+      store->save_part(checkpoint_part{fingerprint, node, id, time, std::move(shard_part), std::move(segments)});
+      store->drop_before(keep_from);
+    };
+    gateway_config.restore_checkpoint = restore_checkpoint;
+  }
   auto gateway = system.spawn(node_gateway, std::move(gateway_config));
   auto teardown = [&] {
     for (segment_id s : owned) caf::anon_send_exit(context.segment_actors[s], caf::exit_reason::user_shutdown);
@@ -237,25 +326,117 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       const std::string failure = left_future.get();  // node 0 ends the run, or goes away
       teardown();
       if (!failure.empty()) throw cluster_node_lost(failure);
+      if (store) store->clear();  // the run is complete: nothing to resume
       return std::nullopt;
     }
 
+    auto fresh_result = [&] {
+      simulation_result r;
+      r.planned_trips = plan.trips.size();
+      r.skipped_intrazonal = plan.skipped_intrazonal;
+      r.synthetic_demand = plan.synthetic;
+      return r;
+    };
     simulation_result result;
-    result.planned_trips = plan.trips.size();
-    result.skipped_intrazonal = plan.skipped_intrazonal;
-    result.synthetic_demand = plan.synthetic;
     caf::scoped_actor self{system};
     greet(self, config, gateways, fingerprint);
     context.shards = gateways;
     context.on_times_published = [&](const travel_times& times) { publish_times(self, gateways, times); };
-    window_coordinator coordinator(system, context, options, plan);  // publishes the first travel times
-    coordinator.run(result);
+    simulation_options run_options = options;
+    run_options.barrier_timeout_s = recovery.barrier_timeout_s;
+    std::uint64_t last_id = 0, keep_from = 0;  // the last checkpoint id used, the last complete one
+    std::uint32_t attempt = 0;                 // bumped by every resume
+    auto resume = [&](std::uint64_t id) {
+      run_options.continue_from = std::make_shared<run_progress>(store->load_progress(id));
+      resume_from_checkpoint(self, config, gateways, id, ++attempt, store->complete_path());
+      last_id = keep_from = id;
+    };
+    if (store)
+      if (auto point = store->last_complete()) {
+        note("resuming from checkpoint " + std::to_string(point->id) + " at t=" + format_clock(point->time));
+        resume(point->id);
+      }
+    if (store && recovery.checkpoint_every > 0) {
+      run_options.checkpoint = std::make_shared<checkpoint_hooks>();
+      run_options.checkpoint->every = recovery.checkpoint_every;
+      run_options.checkpoint->take = [&](run_progress&& progress) {
+        const auto id = ++last_id;
+        const auto began = std::chrono::steady_clock::now();
+        const auto refused = take_checkpoint(self, config, gateways, id, progress.time, keep_from);
+        const auto name = "checkpoint " + std::to_string(id) + " at t=" + format_clock(progress.time);
+        if (!refused.empty()) {
+          note(name + " is incomplete, the last complete one is kept: " + refused);
+          return;
+        }
+        store->save_progress(id, progress);
+        store->mark_complete({id, progress.time});
+        keep_from = id;
+        note(name + " complete (" +
+             fmt::format("{:.0f}", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count()) +
+             " ms)");
+      };
+    }
+    // A lost node (not node 0) restarted with the same command within the rejoin timeout: every
+    // node rolls back to the last complete checkpoint and the windows go on. False: give up.
+    auto rejoin = [&]() -> bool {
+      if (!may_rejoin || keep_from == 0) return false;
+      const auto lost = watchdog.await_failure(loss_patience);
+      const auto j = lost_node.load();
+      if (!lost || j <= 0) return false;
+      const cluster_node& peer = config.nodes[static_cast<std::size_t>(j)];
+      note(node_name(peer) + " was lost; the windows are paused: waiting up to " + fmt::format("{:g}", recovery.rejoin_timeout_s) +
+           " s (--rejoin-timeout) for it to be started again with the same command");
+      const auto deadline = std::chrono::steady_clock::now() + rejoin_wait;
+      caf::actor back;  // the restarted node connects to node 0 and joins, as at the start
+      while (!back && std::chrono::steady_clock::now() < deadline) {
+        self->request(gateways[0], caf::infinite, join_atom_v).receive([&](std::vector<caf::actor>& joined, std::vector<caf::actor>&) {
+          if (joined[j] && joined[j] != gateways[j]) back = joined[j];  // a hung node's old gateway does not count
+        }, [](caf::error&) {});
+        if (!back) std::this_thread::sleep_for(connect_retry_pause);
+      }
+      if (!back) {
+        std::string failure = *lost;
+        const auto at = failure.find("; node 0 stopped the windows");
+        failure.insert(at == std::string::npos ? failure.size() : at,
+                       "; it did not come back within " + fmt::format("{:g}", recovery.rejoin_timeout_s) + " s (--rejoin-timeout)");
+        watchdog.withdraw();
+        watchdog.report(failure);
+        return false;
+      }
+      gateways[j] = back;
+      for (const auto& g : gateways) caf::anon_send(g, peers_atom_v, gateways);
+      greet(self, config, gateways, fingerprint);
+      context.shards = gateways;
+      lost_node = -1;
+      watchdog.withdraw();
+      resume(keep_from);
+      note(node_name(peer) + " rejoined: every node rolled back to checkpoint " + std::to_string(keep_from) + " at t=" +
+           format_clock(run_options.continue_from->time) + "; the windows go on");
+      return true;
+    };
+    while (true) {
+      result = fresh_result();
+      try {
+        window_coordinator coordinator(system, context, run_options, plan);  // publishes the first (or resumed) travel times
+        coordinator.run(result);
+        break;
+      } catch (const barrier_stalled& e) {
+        std::string names;
+        for (auto i : e.silent_shards) names += (names.empty() ? "" : ", ") + node_name(config.nodes[i]);
+        const std::string what = e.what();
+        throw std::runtime_error(what.substr(0, what.find(": no report")) + " although every node answers heartbeats: no report from " +
+                                 names + " (raise --barrier-timeout if its windows are that heavy)");
+      } catch (const std::exception&) {
+        if (!rejoin()) throw;
+      }
+    }
     gather(self, gateways, result, graph.segments.size(), traffic);
     self->request(gateway, caf::infinite, finished_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});
     const auto timeout = to_ms(config.connect_timeout_s);
     for (std::uint32_t j = 1; j < node_count; ++j)  // a node that fails to answer here has done its work already
       self->request(gateways[j], timeout, shutdown_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});
     teardown();
+    if (store) store->clear();  // the run is complete: nothing to resume
     std::sort(result.trips.begin(), result.trips.end(),
               [](const trip_record& a, const trip_record& b) { return a.vehicle < b.vehicle; });
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

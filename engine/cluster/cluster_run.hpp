@@ -4,7 +4,10 @@
 // nodes' gateways as its shards. Results equal a single-process run of the same inputs.
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/cluster/cluster_config.hpp"
@@ -19,10 +22,28 @@ struct cluster_traffic {
   std::int64_t cross_node_batches = 0;   // at most one per (sending node, receiving node, window)
 };
 
+// Checkpoints and recovery (README, "A cluster"). Every node that keeps checkpoints needs a data
+// directory; node 0's checkpoint interval and barrier timeout are the ones that count.
+struct cluster_recovery {
+  std::filesystem::path data_dir;  // empty: this node keeps no checkpoints
+  sim_time checkpoint_every = 5 * 60 * ms_per_second;  // node 0: 0 takes none
+  double barrier_timeout_s = 300;  // node 0: a window not complete after this long fails the run; 0: no limit
+  // Node 0 with checkpoints: how long to wait for a lost node to be started again (then every node
+  // rolls back to the last complete checkpoint and the run goes on); 0: fail at once (exit 75).
+  double rejoin_timeout_s = 60;
+  std::function<void(const std::string&)> note;  // node 0: "checkpoint 2 at 00:10:00 complete", "resuming ..."
+};
+
 // Digest of what a node is about to run (city, trips, options, partition); nodes must agree.
 std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph& graph, const trip_plan& plan,
                                   const simulation_options& options, const std::vector<std::uint32_t>& node_of);
 
+// With data directories, node 0 takes a coordinated checkpoint every `recovery.checkpoint_every`
+// of simulated time, and a run started again with the same inputs continues from the last complete
+// one; a node lost mid-run may instead be started again alone within `rejoin_timeout_s`, while the
+// others wait. Either way the result equals an uninterrupted run's. A finished run
+// deletes its checkpoints. A barrier that stalls longer than `barrier_timeout_s` fails the run with
+// an error naming the nodes that did not report.
 // Node 0 returns the whole run's result (segments gathered from every node) and fills `traffic`;
 // the other nodes serve until node 0 ends the run and return nullopt. `node_of` gives each
 // segment's node. Throws std::runtime_error naming the node when a peer cannot be reached or
@@ -33,6 +54,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
                                                   const city_graph& graph, const trip_plan& plan,
                                                   const simulation_options& options,
                                                   const std::vector<std::uint32_t>& node_of,
-                                                  cluster_traffic* traffic = nullptr);
+                                                  cluster_traffic* traffic = nullptr,
+                                                  const cluster_recovery& recovery = {});
 
 }  // namespace citytwin

@@ -25,6 +25,14 @@ void loss_watchdog::report(const std::string& failure) {
   changed_.notify_all();
 }
 
+void loss_watchdog::withdraw() {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    failure_.reset();
+  }
+  changed_.notify_all();
+}
+
 std::optional<std::string> loss_watchdog::failure() const {
   std::lock_guard<std::mutex> guard(mutex_);
   return failure_;
@@ -38,9 +46,12 @@ std::optional<std::string> loss_watchdog::await_failure(std::chrono::millisecond
 
 void loss_watchdog::watch() {
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [this] { return stopping_ || failure_.has_value(); });
-  if (stopping_) return;
-  if (changed_.wait_for(lock, grace_, [this] { return stopping_; })) return;
+  while (true) {
+    changed_.wait(lock, [this] { return stopping_ || failure_.has_value(); });
+    if (stopping_) return;
+    if (!changed_.wait_for(lock, grace_, [this] { return stopping_ || !failure_.has_value(); })) break;
+    if (stopping_) return;  // else withdrawn: watch again
+  }
   std::fprintf(stderr, "\nerror: %s\n(the run did not unwind within %lld ms of the loss; ending the process)\n", failure_->c_str(),
                static_cast<long long>(grace_.count()));
   std::fflush(stderr);

@@ -32,6 +32,8 @@ class loss_watchdog {
 
   // The first report wins; the process ends `grace` later unless the watchdog is destroyed first.
   void report(const std::string& failure);
+  // The lost node came back and the run goes on (node 0 after a rejoin): forget the failure.
+  void withdraw();
   [[nodiscard]] std::optional<std::string> failure() const;
   // The failure, waiting up to `patience` for one to be reported (a down message may still be on its way).
   [[nodiscard]] std::optional<std::string> await_failure(std::chrono::milliseconds patience) const;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 
 namespace citytwin {
@@ -39,7 +40,7 @@ void lose(node_gateway_type* self, std::uint32_t node, const std::string& why) {
   st.lost_peer = true;
   const std::string message =
       failure + "; node 0 stopped the windows and wrote no report: the run can be retried once every node is up (start all nodes again)";
-  if (st.config.on_peer_lost) st.config.on_peer_lost(message);
+  if (st.config.on_peer_lost) st.config.on_peer_lost(node, message);
   if (st.coordinator) self->send(st.coordinator, caf::make_error(caf::sec::runtime_error, message));
 }
 
@@ -63,6 +64,7 @@ void heartbeat(node_gateway_type* self) {
 // The local shard finished its window: deliver the window's cross-node traffic, then report.
 void flush_and_report(node_gateway_type* self, shard_report& report) {
   auto& st = self->state;
+  if (caf::actor_cast<caf::actor_addr>(self->current_sender()) != st.config.shard.address()) return;  // replaced by a resume
   if (st.config.outbox->unexpected() > 0) {
     // A message kind the runtime never sends across nodes: going on would give a wrong answer.
     self->send(st.coordinator, caf::make_error(caf::sec::runtime_error,
@@ -81,12 +83,14 @@ void flush_and_report(node_gateway_type* self, shard_report& report) {
     st.config.metrics.count_cross_node_sent(messages);
     ++st.cross_node_batches;
     ++st.unacknowledged;
+    batch.attempt = st.attempt;
     self->request(st.peers[node], caf::infinite, std::move(batch))
         .then(
-            [self](caf::ok_atom) {
-              if (--self->state.unacknowledged == 0) report_window(self);
+            [self, attempt = st.attempt](caf::ok_atom) {
+              if (attempt == self->state.attempt && --self->state.unacknowledged == 0) report_window(self);
             },
-            [self, node](caf::error& e) {
+            [self, node, attempt = st.attempt](caf::error& e) {
+              if (attempt != self->state.attempt) return;
               if (self->state.config.node == 0) return lose(self, node, "it did not take node 0's traffic (" + self->system().render(e) + ")");
               self->send(self->state.coordinator,
                          caf::make_error(caf::sec::runtime_error, "node " + std::to_string(self->state.config.node) +
@@ -95,6 +99,55 @@ void flush_and_report(node_gateway_type* self, shard_report& report) {
             });
   }
   if (st.unacknowledged == 0) report_window(self);
+}
+
+// Captures the local shard and segments (idle between windows) and has their part written.
+caf::response_promise take_checkpoint(node_gateway_type* self, std::uint64_t id, sim_time time, std::uint64_t keep_from) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (!st.config.save_checkpoint) {
+    rp.deliver(caf::make_error(caf::sec::runtime_error, st.config.node_names[st.config.node] + " keeps no checkpoints (no --data-dir)"));
+    return rp;
+  }
+  struct captured {
+    shard_state shard;
+    std::vector<segment_state> segments;
+    std::size_t waiting = 0;
+    bool failed = false;
+  };
+  auto cut = std::make_shared<captured>();
+  cut->waiting = st.config.owned.size() + 1;
+  auto fail = [rp, cut](caf::error& e) mutable {
+    if (!cut->failed) rp.deliver(std::move(e));
+    cut->failed = true;
+  };
+  auto one_done = [self, rp, cut, id, time, keep_from]() mutable {
+    if (--cut->waiting > 0 || cut->failed) return;
+    std::sort(cut->segments.begin(), cut->segments.end(),
+              [](const segment_state& a, const segment_state& b) { return a.model.spec().id < b.model.spec().id; });
+    try {
+      self->state.config.save_checkpoint(id, time, keep_from, std::move(cut->shard), std::move(cut->segments));
+      rp.deliver(caf::ok_atom_v);
+    } catch (const std::exception& e) {
+      rp.deliver(caf::make_error(caf::sec::runtime_error, std::string(e.what())));
+    }
+  };
+  self->request(st.config.shard, caf::infinite, capture_atom_v)
+      .then(
+          [cut, one_done](shard_state& s) mutable {
+            cut->shard = std::move(s);
+            one_done();
+          },
+          fail);
+  for (segment_id s : st.config.owned)
+    self->request(st.config.context->segment_actors[s], caf::infinite, capture_atom_v)
+        .then(
+            [cut, one_done](segment_state& segment) mutable {
+              cut->segments.push_back(std::move(segment));
+              one_done();
+            },
+            fail);
+  return rp;
 }
 
 }  // namespace
@@ -117,17 +170,24 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
       [self](join_atom) {
         auto& st = self->state;
         st.joined.resize(st.config.node_names.size());
-        return st.joined;
+        return caf::make_message(st.joined, st.peers_ready ? st.peers : std::vector<caf::actor>{});
       },
       [self](peers_atom, std::vector<caf::actor>& peers) {
         auto& st = self->state;
+        // Node 0 watches every node; the others watch node 0 and leave when it is gone. Sent
+        // again after a lost node rejoined: only the new handle needs watching.
+        for (std::uint32_t node = 0; node < peers.size(); ++node)
+          if (node != st.config.node && (st.config.node == 0 || node == 0) &&
+              (node >= st.peers.size() || st.peers[node] != peers[node]))
+            self->monitor(peers[node]);
         st.peers = std::move(peers);
         st.peers_ready = true;
-        // Node 0 watches every node; the others watch node 0 and leave when it is gone.
-        for (std::uint32_t node = 0; node < st.peers.size(); ++node)
-          if (node != st.config.node && (st.config.node == 0 || node == 0)) self->monitor(st.peers[node]);
+        st.lost_peer = false;
         st.last_heard.assign(st.peers.size(), steady_clock::now());
-        heartbeat(self);
+        if (!st.heartbeating) {
+          st.heartbeating = true;
+          heartbeat(self);
+        }
         for (auto& rp : st.waiting_hellos) rp.deliver(caf::ok_atom_v, st.config.node, st.config.fingerprint);
         st.waiting_hellos.clear();
       },
@@ -146,6 +206,7 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
       [self](shard_report& report) { flush_and_report(self, report); },
       [self](cross_node_batch& batch) {
         auto& st = self->state;
+        if (batch.attempt != st.attempt) return caf::ok_atom_v;  // traffic of a run since rolled back
         auto& segments = st.config.context->segment_actors;
         st.config.metrics.count_cross_node_received(static_cast<std::int64_t>(batch.handoffs.size() + batch.updates.size()));
         // Enqueued before the acknowledgement, so they are in the segments' mailboxes before the
@@ -178,6 +239,26 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
                   },
                   [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
+      },
+      [self](checkpoint_atom, std::uint64_t id, sim_time time, std::uint64_t keep_from) {
+        return take_checkpoint(self, id, time, keep_from);
+      },
+      [self](resume_atom, std::uint64_t id, std::uint32_t attempt) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (!st.config.restore_checkpoint)
+          return caf::make_error(caf::sec::runtime_error, st.config.node_names[st.config.node] + " keeps no checkpoints (no --data-dir)");
+        st.attempt = attempt;
+        st.unacknowledged = 0;
+        st.held_report = shard_report{};
+        // What the interrupted window left. Its actors finished long before a lost node can have
+        // restarted and rejoined (they run for milliseconds); the restore below replaces them.
+        (void)st.config.outbox->take(st.config.node, 0);
+        try {
+          st.config.shard = st.config.restore_checkpoint(id);
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+        }
+        return caf::ok_atom_v;
       },
       [self](traffic_atom) { return caf::make_message(self->state.cross_node_messages, self->state.cross_node_batches); },
       [self](heartbeat_atom) { heartbeat(self); },

@@ -16,6 +16,7 @@
 #include "engine/cluster/cross_node_outbox.hpp"
 #include "engine/metrics/metric_handles.hpp"
 #include "engine/runtime/simulation_context.hpp"
+#include "engine/runtime/simulation_state.hpp"
 
 namespace citytwin {
 
@@ -29,10 +30,17 @@ struct node_gateway_config {
   std::function<void(const std::string& failure)> on_leave;  // "" after a clean shutdown
   runtime_metrics metrics;  // cross-node messages sent and received (inert by default)
   // Node 0: a peer was lost (connection dropped, heartbeats unanswered, traffic undeliverable).
-  std::function<void(const std::string& failure)> on_peer_lost;
+  std::function<void(std::uint32_t node, const std::string& failure)> on_peer_lost;
   std::vector<std::string> node_names;  // "node 2 (host:port)", by node id
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds heartbeat_timeout{10000};
+  // Writes this node's part of checkpoint `id` (its shard's and segments' share of the cut at
+  // `time`) durably, and drops its parts older than `keep_from`; throws with why it could not.
+  std::function<void(std::uint64_t id, sim_time time, std::uint64_t keep_from, shard_state&& shard,
+                     std::vector<segment_state>&& segments)>
+      save_checkpoint;
+  // Replaces the shard and segment actors with those of checkpoint `id`; returns the new shard.
+  std::function<caf::actor(std::uint64_t id)> restore_checkpoint;
 };
 
 struct node_gateway_state {
@@ -43,7 +51,9 @@ struct node_gateway_state {
   bool peers_ready = false;
   bool leaving = false;
   bool finished = false;  // node 0: the run is complete, peers may go
-  bool lost_peer = false;  // node 0: a peer was lost, the run is void
+  bool lost_peer = false;  // node 0: a peer was lost, the run is void (until it rejoins)
+  bool heartbeating = false;
+  std::uint32_t attempt = 0;  // of the run: bumped by node 0 with every resume
   std::vector<std::chrono::steady_clock::time_point> last_heard;  // by node id
   std::vector<caf::response_promise> waiting_hellos;
   caf::actor coordinator;        // the sender of window orders
@@ -56,8 +66,9 @@ struct node_gateway_state {
 using node_gateway_type = caf::stateful_actor<node_gateway_state>;
 
 // Handles: (join_atom, node, gateway) -> ok from a higher-numbered node that connected to this one;
-// join_atom -> vector<actor>, the gateways joined so far by node id (null where not yet), for its own
-// process; (peers_atom, vector<actor>) from its own process; node_hello -> (ok, node, fingerprint)
+// join_atom -> (vector<actor> joined, vector<actor> peers) for its own process: the gateways joined so
+// far by node id (null where not yet), and the peers node 0 sent (empty until then; a restarted node
+// rejoining a run learns the higher-numbered nodes this way, since they do not connect again); (peers_atom, vector<actor>) from its own process; node_hello -> (ok, node, fingerprint)
 // once its peers are connected; window_order; shard_report (from the local shard);
 // cross_node_batch -> ok; estimates_atom (delegated to the shard); times_update -> ok;
 // (snapshots_atom, now) -> vector<segment_snapshot> of its segments; traffic_atom -> (messages,
@@ -66,6 +77,10 @@ using node_gateway_type = caf::stateful_actor<node_gateway_state>;
 // from now on is expected). Heartbeats: node 0 sends (heartbeat_atom, 0) to every node each
 // interval, a node answers (heartbeat_atom, its id); a bare heartbeat_atom is the gateway's own
 // timer, on which it checks that no peer it watches has been silent for the timeout.
+// Checkpoints (between windows): (checkpoint_atom, id, time, keep_from) -> ok once this node's part
+// is on disk (save_checkpoint); (resume_atom, id, attempt) -> ok once its actors hold checkpoint id's
+// state; traffic and reports of earlier attempts are dropped from then on. (peers_atom, peers) again
+// after a lost node rejoined: node 0 watches the new handle.
 caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config);
 
 }  // namespace citytwin

@@ -1,6 +1,7 @@
 #include "engine/runtime/coordinator.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <chrono>
 #include <optional>
 #include <tuple>
@@ -28,6 +29,24 @@ window_coordinator::window_coordinator(caf::actor_system& system, simulation_con
     if (c.segment >= context.graph.segments.size())
       throw std::invalid_argument("intervention names segment " + std::to_string(c.segment) + ", but the city has " +
                                   std::to_string(context.graph.segments.size()));
+  if (const run_progress* from = options.continue_from.get()) {
+    if (from->closed.size() != context.graph.segments.size() || from->estimates.size() != context.graph.segments.size() ||
+        from->next_control > controls_.size())
+      throw std::invalid_argument("cannot continue from this checkpoint: it was taken on another city or scenario");
+    next_vehicle_id_ = std::max(next_vehicle_id_, from->next_vehicle_id);
+    next_control_ = from->next_control;
+    closed_ = from->closed;
+    estimates_ = from->estimates;
+    serial_ = from->next_serial;
+    closure_version_ = from->closure_version;
+    departed_ = from->departed;
+    arrived_ = from->arrived;
+    unroutable_before_ = from->unroutable_before;
+    last_refresh_epoch_ = from->last_refresh_epoch;
+    context_.times = std::make_shared<travel_times>(from->times);
+    if (context_.on_times_published) context_.on_times_published(*context_.times);
+    return;
+  }
   if (resume != nullptr) {
     closed_ = resume->closed;
     estimates_ = resume->estimates;
@@ -95,6 +114,76 @@ simulation_state window_coordinator::capture(caf::scoped_actor& self, sim_time t
   state.arrived = arrived_;
   state.unroutable = unroutable_before_ + result.unroutable;
   return state;
+}
+
+run_progress window_coordinator::progress_at(sim_time time, const std::vector<std::vector<booking>>& bookings,
+                                             const std::vector<window_index>& shard_next, std::int64_t in_flight,
+                                             sim_time departure_sum, std::int64_t departed_before,
+                                             std::int64_t arrived_before, const simulation_result& result) const {
+  run_progress p;
+  p.time = time;
+  p.next_vehicle_id = next_vehicle_id_;
+  p.next_control = next_control_;
+  p.closed = closed_;
+  p.estimates = estimates_;
+  p.times = *context_.times;
+  p.next_serial = serial_;
+  p.closure_version = closure_version_;
+  p.last_refresh_epoch = last_refresh_epoch_;
+  p.departed = departed_;
+  p.arrived = arrived_;
+  p.unroutable_before = unroutable_before_;
+  p.bookings = bookings;
+  p.shard_next = shard_next;
+  p.in_flight = in_flight;
+  p.departure_sum = departure_sum;
+  p.departed_before = departed_before;
+  p.arrived_before = arrived_before;
+  p.start_time = result.start_time;
+  p.carried_over = result.carried_over;
+  p.unroutable = result.unroutable;
+  p.forced_moves = result.forced_moves;
+  p.reroutes = result.reroutes;
+  p.activations = result.activations;
+  p.windows = result.windows;
+  p.trips = result.trips;
+  return p;
+}
+
+template <class OnReport>
+void window_coordinator::await_reports(caf::scoped_actor& self, window_index w, OnReport on_report) {
+  const auto shard_count = context_.shards.size();
+  auto on_error = [&](caf::error& e) { throw std::runtime_error("shard failed: " + system_.render(e)); };
+  if (options_.barrier_timeout_s <= 0) {
+    for (std::size_t received = 0; received < shard_count; ++received) self->receive(on_report, on_error);
+    return;
+  }
+  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options_.barrier_timeout_s * 1000));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<bool> reported(shard_count, false);
+  auto stalled = [&] {
+    std::vector<std::uint32_t> silent;
+    std::string names;
+    for (std::uint32_t i = 0; i < shard_count; ++i)
+      if (!reported[i]) {
+        silent.push_back(i);
+        names += (names.empty() ? "" : ", ") + std::to_string(i);
+      }
+    throw barrier_stalled("window " + std::to_string(w) + " (from " + format_clock(w * context_.window_length) +
+                              ") did not complete within " + fmt::format("{:g}", options_.barrier_timeout_s) +
+                              " s (barrier timeout): no report from shard " + names,
+                          w, std::move(silent));
+  };
+  for (std::size_t received = 0; received < shard_count; ++received) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) stalled();
+    self->receive(
+        [&](shard_report& r) {
+          if (r.shard < shard_count) reported[r.shard] = true;
+          on_report(r);
+        },
+        on_error, caf::after(left) >> stalled);
+  }
 }
 
 void window_coordinator::refresh_travel_times_locally() {
@@ -191,7 +280,8 @@ void window_coordinator::run(simulation_result& result) {
   const sim_time w_len = context_.window_length;
   const sim_time horizon = options_.duration + (options_.clear ? options_.clear_limit : 0);
   const simulation_state* resume = options_.resume_from.get();
-  const sim_time start_time = resume != nullptr ? resume->time : 0;
+  const run_progress* from = options_.continue_from.get();
+  const sim_time start_time = from != nullptr ? from->start_time : resume != nullptr ? resume->time : 0;
   std::vector<std::vector<booking>> bookings(shard_count);  // to hand to each shard with its next order
   std::vector<window_index> shard_next(shard_count, no_window);
   std::int64_t on_segments = 0, in_flight = 0;
@@ -204,11 +294,34 @@ void window_coordinator::run(simulation_result& result) {
     result.carried_over = resume->departed - resume->arrived;
     departure_sum = result.carried_over * start_time;
   }
-  const std::int64_t departed_before = departed_, arrived_before = arrived_;
+  std::int64_t departed_before = departed_, arrived_before = arrived_;
   std::size_t next_departure = 0;
   window_index earliest = start_time / w_len;  // no window before the start runs
   window_index w = earliest - 1;
   sim_time end = start_time;
+  if (from != nullptr) {  // the same run, continued from a checkpoint
+    if (from->bookings.size() != shard_count || from->shard_next.size() != shard_count)
+      throw std::invalid_argument("cannot continue from this checkpoint: it has " + std::to_string(from->shard_next.size()) +
+                                  " shards, this run " + std::to_string(shard_count));
+    bookings = from->bookings;
+    shard_next = from->shard_next;
+    in_flight = from->in_flight;
+    departure_sum = from->departure_sum;
+    departed_before = from->departed_before;
+    arrived_before = from->arrived_before;
+    result.carried_over = from->carried_over;
+    result.unroutable = from->unroutable;
+    result.forced_moves = from->forced_moves;
+    result.reroutes = from->reroutes;
+    result.activations = from->activations;
+    result.windows = from->windows;
+    result.trips = from->trips;
+    earliest = from->time / w_len;
+    w = earliest - 1;
+    end = from->time;
+  }
+  const sim_time checkpoint_every = options_.checkpoint ? options_.checkpoint->every : 0;
+  sim_time checkpoint_epoch = checkpoint_every > 0 ? end / checkpoint_every : 0;
   const bool live = options_.live != nullptr;
   while (true) {
     if (options_.cancel != nullptr && options_.cancel->load()) throw simulation_cancelled();
@@ -281,25 +394,21 @@ void window_coordinator::run(simulation_result& result) {
     }
     std::vector<std::uint32_t> ids;
     on_segments = 0;
-    for (std::size_t received = 0; received < shard_count; ++received) {
-      self->receive(
-          [&](shard_report& r) {
-            departed_ += r.departed;
-            departure_sum += r.departure_time_sum;
-            arrived_ += static_cast<std::int64_t>(r.arrivals.size());
-            on_segments += r.vehicles_on_segments;
-            in_flight += r.handed_out - r.taken_in;
-            result.unroutable += r.unroutable;
-            result.forced_moves += r.forced;
-            result.reroutes += r.reroutes;
-            result.activations += r.activations;
-            for (const auto& b : r.remote_bookings) bookings[context_.shard_of[b.segment]].push_back(b);
-            result.trips.insert(result.trips.end(), r.arrivals.begin(), r.arrivals.end());
-            ids.insert(ids.end(), r.vehicle_ids.begin(), r.vehicle_ids.end());
-            shard_next[r.shard] = r.next_window;
-          },
-          [&](caf::error& e) { throw std::runtime_error("shard failed: " + system_.render(e)); });
-    }
+    await_reports(self, w, [&](shard_report& r) {
+      departed_ += r.departed;
+      departure_sum += r.departure_time_sum;
+      arrived_ += static_cast<std::int64_t>(r.arrivals.size());
+      on_segments += r.vehicles_on_segments;
+      in_flight += r.handed_out - r.taken_in;
+      result.unroutable += r.unroutable;
+      result.forced_moves += r.forced;
+      result.reroutes += r.reroutes;
+      result.activations += r.activations;
+      for (const auto& b : r.remote_bookings) bookings[context_.shard_of[b.segment]].push_back(b);
+      result.trips.insert(result.trips.end(), r.arrivals.begin(), r.arrivals.end());
+      ids.insert(ids.end(), r.vehicle_ids.begin(), r.vehicle_ids.end());
+      shard_next[r.shard] = r.next_window;
+    });
     options_.metrics.observe_barrier(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - barrier_start).count());
     ++result.windows;
@@ -317,6 +426,11 @@ void window_coordinator::run(simulation_result& result) {
     if (live && options_.live->wants_state && options_.live->wants_state())
       options_.live->take_state(capture(self, end, bookings, result));
     if (options_.on_progress) options_.on_progress({end, horizon, departed_, arrived_, departed_ - arrived_});
+    if (checkpoint_every > 0 && end / checkpoint_every > checkpoint_epoch) {
+      checkpoint_epoch = end / checkpoint_every;
+      options_.checkpoint->take(
+          progress_at(end, bookings, shard_next, in_flight, departure_sum, departed_before, arrived_before, result));
+    }
   }
   result.start_time = start_time;
   result.end_time = std::max(end, options_.clear ? end : options_.duration);

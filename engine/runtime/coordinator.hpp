@@ -27,6 +27,13 @@ class window_coordinator {
   // The cut at `time`, a window boundary: asks every shard and segment, which are idle between windows.
   simulation_state capture(caf::scoped_actor& self, sim_time time, const std::vector<std::vector<booking>>& bookings,
                            const simulation_result& result) const;
+  // The coordinator's part of a checkpoint at `time`, a window boundary (see run_progress.hpp).
+  run_progress progress_at(sim_time time, const std::vector<std::vector<booking>>& bookings,
+                           const std::vector<window_index>& shard_next, std::int64_t in_flight, sim_time departure_sum,
+                           std::int64_t departed_before, std::int64_t arrived_before, const simulation_result& result) const;
+  // Waits for every shard's report of window `w` (at most barrier_timeout_s when set).
+  template <class OnReport>
+  void await_reports(caf::scoped_actor& self, window_index w, OnReport on_report);
 
   caf::actor_system& system_;
   simulation_context& context_;

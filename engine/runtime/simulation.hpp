@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "actors/road_segment.hpp"
@@ -14,6 +15,7 @@
 #include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/metrics/metric_handles.hpp"
+#include "engine/runtime/run_progress.hpp"
 #include "engine/runtime/simulation_context.hpp"
 #include "engine/runtime/simulation_state.hpp"
 #include "engine/runtime/traffic_messages.hpp"
@@ -53,6 +55,14 @@ struct live_hooks {
 // Thrown by run_simulation when options.cancel is set.
 struct simulation_cancelled : std::runtime_error {
   simulation_cancelled() : std::runtime_error("the simulation was cancelled") {}
+};
+
+// Thrown when a window's barrier does not complete within simulation_options::barrier_timeout_s.
+struct barrier_stalled : std::runtime_error {
+  barrier_stalled(const std::string& what, window_index w, std::vector<std::uint32_t> silent)
+      : std::runtime_error(what), window(w), silent_shards(std::move(silent)) {}
+  window_index window;
+  std::vector<std::uint32_t> silent_shards;  // the shards that had not reported
 };
 
 // A vehicle that joins during the run, such as an emergency unit sent to an incident.
@@ -97,6 +107,10 @@ struct simulation_options {
   // not yet released (state->departures, possibly changed) and `duration` is the absolute end time.
   std::shared_ptr<const simulation_state> resume_from;
   bool capture_state = false;               // put the cut at the end of the run in result.state
+  std::shared_ptr<checkpoint_hooks> checkpoint;       // null: no checkpoints (run_progress.hpp)
+  // Continue the same run from a checkpoint: its shards and segments must hold the checkpoint's cut.
+  std::shared_ptr<const run_progress> continue_from;
+  double barrier_timeout_s = 0;             // > 0: a window not complete after this long throws barrier_stalled
   const std::atomic<bool>* cancel = nullptr;  // checked before every window
 };
 

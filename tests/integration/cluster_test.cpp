@@ -327,3 +327,194 @@ TEST(cluster, an_unknown_route_choice_names_the_field) {
 }
 
 }  // namespace citytwin
+
+namespace citytwin {
+
+namespace {
+
+// Node processes started with the same commands each attempt, killed if a failed assertion leaves them.
+struct node_processes {
+  std::vector<pid_t> pids;
+  ~node_processes() {
+    for (pid_t pid : pids)
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+  }
+  int wait(std::size_t i) {
+    const int code = wait_for(pids[i]);
+    pids[i] = -1;
+    return code;
+  }
+};
+
+}  // namespace
+
+TEST(cluster, after_a_node_is_killed_every_node_started_again_resumes_from_the_last_complete_checkpoint_bit_for_bit) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  const std::string scenario = R"({"seed": 7, "duration": "30m", "demand_scale": 0.3, "clear": true})";
+  const auto config = testing::write_file(dir / "cluster.json", cluster_config(ports, scenario));
+  const auto report = (dir / "report.json").string();
+  auto data = [&](std::size_t i) { return dir / ("data" + std::to_string(i)); };
+  auto attempt = [&](const std::string& name, node_processes& nodes, std::vector<std::string>& logs) {
+    nodes.pids.assign(3, -1);
+    logs.assign(3, "");
+    for (std::size_t i = 3; i-- > 0;) {
+      logs[i] = (dir / (name + "_node" + std::to_string(i) + ".log")).string();
+      nodes.pids[i] = start("node --cluster " + config + " --id " + std::to_string(i) + " --data-dir " + data(i).string() +
+                                " --checkpoint-every 1m --rejoin-timeout 0" + (i == 0 ? " --report " + report : ""),
+                            logs[i]);
+    }
+  };
+
+  node_processes first;
+  std::vector<std::string> first_logs;
+  attempt("first", first, first_logs);
+  ASSERT_TRUE(wait_for_text(first_logs[0], "checkpoint 1 at t=0:01:00 complete", std::chrono::seconds(120))) << read_text(first_logs[0]);
+  ASSERT_EQ(kill(first.pids[2], SIGKILL), 0);
+  first.wait(2);
+  EXPECT_EQ(first.wait(0), retryable_exit) << read_text(first_logs[0]);
+  EXPECT_EQ(first.wait(1), retryable_exit) << read_text(first_logs[1]);
+  ASSERT_FALSE(std::filesystem::exists(report)) << "the run must not have finished before node 2 was killed";
+  const auto record = read_json((data(0) / "checkpoints" / "complete.json").string());
+  const auto checkpoint = record["id"].get<int>();
+  EXPECT_GE(checkpoint, 1);
+
+  node_processes second;
+  std::vector<std::string> second_logs;
+  attempt("second", second, second_logs);
+  for (std::size_t i = 0; i < 3; ++i) ASSERT_EQ(second.wait(i), 0) << "node " << i << ":\n" << read_text(second_logs[i]);
+  EXPECT_NE(read_text(second_logs[0]).find("resuming from checkpoint " + std::to_string(checkpoint) + " at t=" +
+                                           record["time"].get<std::string>()),
+            std::string::npos)
+      << read_text(second_logs[0]);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_FALSE(std::filesystem::exists(data(i) / "checkpoints" / "part-1.ckpt")) << "a finished run deletes its checkpoints";
+
+  const auto single_report = (dir / "single_report.json").string();
+  const auto single_log = (dir / "single.log").string();
+  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 7 --duration 30m --demand-scale 0.3 --clear --report " +
+                               single_report, single_log)), 0)
+      << read_text(single_log);
+  auto one = read_json(single_report);
+  auto resumed = read_json(report);
+  EXPECT_EQ(resumed["kpi"].dump(), one["kpi"].dump());
+  EXPECT_EQ(resumed["segments"].dump(), one["segments"].dump());
+  EXPECT_EQ(resumed["kpi_digest"], one["kpi_digest"]);
+  EXPECT_EQ(resumed["run"]["windows"], one["run"]["windows"]);
+  EXPECT_EQ(resumed["run"]["segment_activations"], one["run"]["segment_activations"]);
+}
+
+}  // namespace citytwin
+
+namespace citytwin {
+
+// Kills node `lost` after the first complete checkpoint, starts it again alone, and checks the run ends
+// as an uninterrupted one would.
+void check_rejoin(std::size_t lost) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  const std::string scenario = R"({"seed": 7, "duration": "30m", "demand_scale": 0.3, "clear": true})";
+  const auto config = testing::write_file(dir / "cluster.json", cluster_config(ports, scenario));
+  const auto report = (dir / "report.json").string();
+  auto command = [&](std::size_t i) {
+    return "node --cluster " + config + " --id " + std::to_string(i) + " --data-dir " + (dir / ("data" + std::to_string(i))).string() +
+           " --checkpoint-every 1m --rejoin-timeout 60" + (i == 0 ? " --report " + report : "");
+  };
+  node_processes nodes;
+  std::vector<std::string> logs(3);
+  nodes.pids.assign(3, -1);
+  for (std::size_t i = 3; i-- > 0;) {
+    logs[i] = (dir / ("node" + std::to_string(i) + ".log")).string();
+    nodes.pids[i] = start(command(i), logs[i]);
+  }
+  ASSERT_TRUE(wait_for_text(logs[0], "checkpoint 1 at t=0:01:00 complete", std::chrono::seconds(120))) << read_text(logs[0]);
+  ASSERT_EQ(kill(nodes.pids[lost], SIGKILL), 0);
+  nodes.wait(lost);
+  ASSERT_TRUE(wait_for_text(logs[0], "the windows are paused", std::chrono::seconds(30))) << read_text(logs[0]);
+  const auto restarted_log = (dir / ("node" + std::to_string(lost) + "_restarted.log")).string();
+  nodes.pids[lost] = start(command(lost), restarted_log);
+  for (std::size_t i = 0; i < 3; ++i)
+    ASSERT_EQ(nodes.wait(i), 0) << "node " << i << ":\n" << read_text(i == lost ? restarted_log : logs[i]);
+  const auto log0 = read_text(logs[0]);
+  EXPECT_NE(log0.find("node " + std::to_string(lost) + " (127.0.0.1:" + std::to_string(ports[lost]) + ") rejoined: every node rolled back to checkpoint"),
+            std::string::npos)
+      << log0;
+
+  const auto single_report = (dir / "single_report.json").string();
+  const auto single_log = (dir / "single.log").string();
+  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 7 --duration 30m --demand-scale 0.3 --clear --report " +
+                               single_report, single_log)), 0)
+      << read_text(single_log);
+  auto one = read_json(single_report);
+  auto rejoined = read_json(report);
+  EXPECT_EQ(rejoined["kpi"].dump(), one["kpi"].dump());
+  EXPECT_EQ(rejoined["segments"].dump(), one["segments"].dump());
+  EXPECT_EQ(rejoined["kpi_digest"], one["kpi_digest"]);
+  EXPECT_EQ(rejoined["run"]["windows"], one["run"]["windows"]);
+  EXPECT_EQ(rejoined["run"]["segment_activations"], one["run"]["segment_activations"]);
+}
+
+TEST(cluster, a_killed_node_started_again_alone_rejoins_and_every_node_rolls_back_to_the_last_complete_checkpoint_bit_for_bit) {
+  check_rejoin(2);
+}
+
+// Node 1 connects only to node 0 when it starts again: node 2, already running, does not connect anew.
+TEST(cluster, a_killed_middle_node_rejoins_learning_the_higher_nodes_from_node_0) { check_rejoin(1); }
+
+}  // namespace citytwin
+
+namespace citytwin {
+
+TEST(cluster, a_killed_node_that_is_not_started_again_within_the_rejoin_timeout_fails_the_run_retryably) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  const std::string scenario = R"({"seed": 7, "duration": "30m", "demand_scale": 0.3, "clear": true})";
+  const auto config = testing::write_file(dir / "cluster.json", cluster_config(ports, scenario));
+  const auto report = (dir / "report.json").string();
+  node_processes nodes;
+  std::vector<std::string> logs(3);
+  nodes.pids.assign(3, -1);
+  for (std::size_t i = 3; i-- > 0;) {
+    logs[i] = (dir / ("node" + std::to_string(i) + ".log")).string();
+    nodes.pids[i] = start("node --cluster " + config + " --id " + std::to_string(i) + " --data-dir " +
+                              (dir / ("data" + std::to_string(i))).string() + " --checkpoint-every 1m --rejoin-timeout 2" +
+                              (i == 0 ? " --report " + report : ""),
+                          logs[i]);
+  }
+  ASSERT_TRUE(wait_for_text(logs[0], "checkpoint 1 at t=0:01:00 complete", std::chrono::seconds(120))) << read_text(logs[0]);
+  ASSERT_EQ(kill(nodes.pids[2], SIGKILL), 0);
+  const auto killed = std::chrono::steady_clock::now();
+  nodes.wait(2);
+  EXPECT_EQ(nodes.wait(0), retryable_exit) << read_text(logs[0]);
+  EXPECT_GE(seconds_since(killed), 2.0) << "node 0 waits the rejoin timeout";
+  EXPECT_LT(seconds_since(killed), 2 + unwind_bound_s);
+  const auto log0 = read_text(logs[0]);
+  EXPECT_NE(log0.find("error: node 2 (127.0.0.1:" + std::to_string(ports[2]) +
+                      ") was lost: its connection dropped"), std::string::npos) << log0;
+  EXPECT_NE(log0.find("it did not come back within 2 s (--rejoin-timeout)"), std::string::npos) << log0;
+  EXPECT_EQ(nodes.wait(1), retryable_exit) << read_text(logs[1]);
+  EXPECT_FALSE(std::filesystem::exists(report));
+  EXPECT_TRUE(std::filesystem::exists(dir / "data0" / "checkpoints" / "complete.json")) << "kept for a restart of every node";
+}
+
+}  // namespace citytwin
+
+namespace citytwin {
+
+// A barrier limit far below what a window across processes takes: some window overruns it while
+// every node still answers heartbeats, and node 0 names the nodes it was still waiting for.
+TEST(cluster, a_window_that_overruns_the_barrier_timeout_fails_the_run_naming_the_nodes_that_did_not_report) {
+  auto dir = testing::test_temp_dir();
+  const std::vector<std::uint16_t> ports{free_port(), free_port(), free_port()};
+  const auto config = testing::write_file(dir / "cluster.json",
+                                          cluster_config(ports, R"({"seed": 7, "duration": "20m", "demand_scale": 0.3})"));
+  auto outcome = run_cluster(dir, {config, config, config}, "--barrier-timeout 0.001");
+  EXPECT_EQ(outcome.exit_codes[0], 1) << read_text(outcome.logs[0]);
+  const auto log0 = read_text(outcome.logs[0]);
+  EXPECT_NE(log0.find("did not complete within 0.001 s (barrier timeout) although every node answers heartbeats: no report from node "),
+            std::string::npos)
+      << log0;
+  for (std::size_t i : {1, 2}) EXPECT_EQ(outcome.exit_codes[i], retryable_exit) << read_text(outcome.logs[i]);
+}
+
+}  // namespace citytwin

@@ -1,0 +1,220 @@
+#include "engine/cluster/checkpoint_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/cluster/checkpoint_codec.hpp"
+#include "engine/cluster/fnv1a.hpp"
+
+namespace citytwin {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint_part& x) {
+  return f(x.fingerprint, x.node, x.id, x.time, x.shard, x.segments);
+}
+
+namespace {
+
+constexpr std::string_view magic = "CITYTWIN-CHECKPOINT-1\n";
+constexpr int complete_format = 1;
+
+std::uint64_t checksum(std::string_view bytes) {
+  fnv1a h;
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, 8);
+    h.add(word);
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
+  h.add(tail ^ (static_cast<std::uint64_t>(bytes.size()) << 56));
+  return h.value();
+}
+
+std::string system_error(const std::string& what, const std::filesystem::path& path) {
+  return "cannot " + what + " " + path.string() + ": " + std::strerror(errno);
+}
+
+// Write to path.tmp, fsync, rename over path, fsync the directory: the file is whole or absent.
+void write_durably(const std::filesystem::path& path, std::string_view bytes) {
+  auto temporary = path;
+  temporary += ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(system_error("create", temporary));
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const auto n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const auto message = system_error("write", temporary);
+      ::close(fd);
+      throw std::runtime_error(message);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const auto message = system_error("flush (fsync)", temporary);
+    ::close(fd);
+    throw std::runtime_error(message);
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) throw std::runtime_error(system_error("rename to", path));
+  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("checkpoint file " + path.string() + " is missing or unreadable");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// magic, checksum of the body, body.
+std::string frame(const std::string& body) {
+  std::string out(magic);
+  const auto sum = checksum(body);
+  out.append(reinterpret_cast<const char*>(&sum), sizeof sum);
+  out += body;
+  return out;
+}
+
+std::string_view unframe(const std::filesystem::path& path, std::string_view bytes) {
+  if (bytes.substr(0, magic.size()) != magic || bytes.size() < magic.size() + 8)
+    throw std::runtime_error("checkpoint file " + path.string() + " is not a checkpoint (wrong header)");
+  std::uint64_t sum = 0;
+  std::memcpy(&sum, bytes.data() + magic.size(), 8);
+  const auto body = bytes.substr(magic.size() + 8);
+  if (checksum(body) != sum) throw std::runtime_error("checkpoint file " + path.string() + " is corrupt (checksum mismatch)");
+  return body;
+}
+
+struct stored_progress {
+  std::uint64_t fingerprint = 0;
+  std::uint64_t id = 0;
+  run_progress progress;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_progress& x) {
+  return f(x.fingerprint, x.id, x.progress);
+}
+
+template <class T>
+T decode_file(const std::filesystem::path& path) {
+  const auto bytes = read_all(path);
+  try {
+    return decode_checkpoint_part<T>(unframe(path, bytes));
+  } catch (const std::runtime_error& e) {
+    if (std::string(e.what()).rfind("checkpoint file", 0) == 0) throw;
+    throw std::runtime_error("checkpoint file " + path.string() + ": " + e.what());
+  }
+}
+
+std::string hex(std::uint64_t v) { return fmt::format("{:016x}", v); }
+
+// The checkpoint id in a file name "<prefix>-<id>.ckpt", if it is one.
+std::optional<std::uint64_t> id_in(const std::string& name, const std::string& prefix) {
+  if (name.rfind(prefix + "-", 0) != 0 || name.size() < prefix.size() + 7 || name.substr(name.size() - 5) != ".ckpt")
+    return std::nullopt;
+  try {
+    return std::stoull(name.substr(prefix.size() + 1, name.size() - prefix.size() - 6));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+checkpoint_store::checkpoint_store(const std::filesystem::path& data_dir, std::uint32_t node, std::uint64_t fingerprint)
+    : dir_(data_dir / "checkpoints"), node_(node), fingerprint_(fingerprint) {
+  std::error_code error;
+  std::filesystem::create_directories(dir_, error);
+  if (error) throw std::runtime_error("cannot create checkpoint directory " + dir_.string() + ": " + error.message());
+}
+
+std::filesystem::path checkpoint_store::part_path(std::uint64_t id) const { return dir_ / fmt::format("part-{}.ckpt", id); }
+std::filesystem::path checkpoint_store::progress_path(std::uint64_t id) const { return dir_ / fmt::format("progress-{}.ckpt", id); }
+std::filesystem::path checkpoint_store::complete_path() const { return dir_ / "complete.json"; }
+
+void checkpoint_store::save_part(const checkpoint_part& part) const {
+  write_durably(part_path(part.id), frame(encode_checkpoint_part(part)));
+}
+
+checkpoint_part checkpoint_store::load_part(std::uint64_t id) const {
+  const auto path = part_path(id);
+  auto part = decode_file<checkpoint_part>(path);
+  if (part.fingerprint != fingerprint_)
+    throw std::runtime_error("checkpoint file " + path.string() + " belongs to another run (city, scenario or partition changed)");
+  if (part.node != node_ || part.id != id)
+    throw std::runtime_error("checkpoint file " + path.string() + " holds checkpoint " + std::to_string(part.id) + " of node " +
+                             std::to_string(part.node) + ", not checkpoint " + std::to_string(id) + " of node " +
+                             std::to_string(node_));
+  return part;
+}
+
+void checkpoint_store::save_progress(std::uint64_t id, const run_progress& progress) const {
+  write_durably(progress_path(id), frame(encode_checkpoint_part(stored_progress{fingerprint_, id, progress})));
+}
+
+run_progress checkpoint_store::load_progress(std::uint64_t id) const {
+  const auto path = progress_path(id);
+  auto stored = decode_file<stored_progress>(path);
+  if (stored.fingerprint != fingerprint_ || stored.id != id)
+    throw std::runtime_error("checkpoint file " + path.string() + " belongs to another run or checkpoint");
+  return std::move(stored.progress);
+}
+
+void checkpoint_store::mark_complete(const complete_checkpoint& checkpoint) const {
+  const nlohmann::json j{{"format", complete_format},
+                         {"id", checkpoint.id},
+                         {"time_ms", checkpoint.time},
+                         {"time", format_clock(checkpoint.time)},
+                         {"fingerprint", hex(fingerprint_)}};
+  write_durably(complete_path(), j.dump() + "\n");
+}
+
+std::optional<complete_checkpoint> checkpoint_store::last_complete() const {
+  const auto path = complete_path();
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  std::ifstream in(path);
+  try {
+    const auto j = nlohmann::json::parse(in);
+    if (j.at("format").get<int>() != complete_format) throw std::runtime_error("format must be " + std::to_string(complete_format));
+    if (j.at("fingerprint").get<std::string>() != hex(fingerprint_)) return std::nullopt;
+    return complete_checkpoint{j.at("id").get<std::uint64_t>(), j.at("time_ms").get<sim_time>()};
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path.string() + " is unreadable (" + e.what() + "): remove it to start the run afresh");
+  }
+}
+
+void checkpoint_store::drop_before(std::uint64_t id) const {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
+    const auto name = entry.path().filename().string();
+    auto found = id_in(name, "part");
+    if (!found) found = id_in(name, "progress");
+    if (found && *found < id) std::filesystem::remove(entry.path(), error);
+  }
+}
+
+void checkpoint_store::clear() const {
+  std::error_code error;
+  std::filesystem::remove(complete_path(), error);  // first: no half-deleted checkpoint is ever resumed
+  drop_before(UINT64_MAX);
+}
+
+}  // namespace citytwin
