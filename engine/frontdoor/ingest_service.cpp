@@ -86,7 +86,8 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const a
     }
     auto& ok = std::get<accepted_reading>(verdict);
     // The twin id moves to the stored reading; plan_assimilation takes it from there.
-    records.push_back(stored_reading{std::move(ok.twin_id), ok.time_ms, static_cast<std::uint32_t>(batch.readings(i).reading_case()),
+    records.push_back(stored_reading{std::move(ok.twin_id), ok.time_ms,
+                                     static_cast<std::uint32_t>(batch.readings(i).reading_case()),
                                      batch.readings(i).SerializeAsString()});
     accepted.emplace_back(i, std::move(ok));
   }

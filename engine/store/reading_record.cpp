@@ -18,8 +18,8 @@ std::string encode_reading_record(std::uint32_t kind, std::string_view source, s
   return value;
 }
 
-void assign_reading_record(std::string& out, std::uint32_t kind, std::string_view source, std::uint64_t sequence,
-                           std::string_view payload) {
+void assign_reading_record(std::string& out, std::uint32_t kind, std::string_view source,
+                           std::uint64_t sequence, std::string_view payload) {
   out.clear();
   out.reserve(fixed_size + source.size() + payload.size());
   out.push_back(format_version);

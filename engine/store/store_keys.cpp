@@ -47,7 +47,8 @@ std::string reading_key(std::string_view twin_id, std::int64_t time_ms, std::uin
   return key;
 }
 
-void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t time_ms, std::uint64_t position) {
+void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t time_ms,
+                        std::uint64_t position) {
   out.clear();
   out.reserve(twin_id.size() + reading_key_tail);
   out.append(twin_id);

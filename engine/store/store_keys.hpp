@@ -4,7 +4,7 @@
 //
 //   column family  key                                  value
 //   readings       twin_id '\0' time position           reading_record (kind, source, sequence, payload)
-//   batch_log      first_position                       the batch's readings (see below; append order: replay)
+//   batch_log      first_position                       the batch's readings (below; append order: replay)
 //   time_index     min_time first_position              empty (time order of batches: retention)
 //   snapshots      position time                        the snapshot's bytes
 //   metadata       'u' key                              value of put_metadata
@@ -55,7 +55,8 @@ std::int64_t time_from_order(std::uint64_t order);
 // `readings`
 std::string reading_key(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position);
 // The same key into `out` (replacing its contents), so a loop can reuse one buffer.
-void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t time_ms, std::uint64_t position);
+void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t time_ms,
+                        std::uint64_t position);
 struct reading_key_parts {
   std::string_view twin_id;
   std::int64_t time_ms = 0;

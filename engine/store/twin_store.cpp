@@ -141,8 +141,9 @@ void twin_store::impl::check_format_version() const {
   const auto version = keys::read_u64(value);
   if (version > keys::store_format_version)
     throw store_error(options.directory, "cannot open the store",
-                      "it is in store format " + std::to_string(version) + ", written by a newer CityTwin; this " +
-                          "build reads formats up to " + std::to_string(keys::store_format_version));
+                      "it is in store format " + std::to_string(version) +
+                          ", written by a newer CityTwin; this build reads formats up to " +
+                          std::to_string(keys::store_format_version));
 }
 
 void twin_store::impl::mark_format_version() {
@@ -228,9 +229,11 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
   for (const char* name : impl::column_family_names)
     families.emplace_back(name, store_tuning::family_options(name));
   std::vector<std::string> existing;  // none (and an error) for a new store
-  const bool legacy_log = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &existing).ok() &&
-                          std::find(existing.begin(), existing.end(), impl::legacy_log_name) != existing.end();
-  if (legacy_log) families.emplace_back(impl::legacy_log_name, store_tuning::family_options(impl::legacy_log_name));
+  const bool legacy_log =
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &existing).ok() &&
+      std::find(existing.begin(), existing.end(), impl::legacy_log_name) != existing.end();
+  if (legacy_log)
+    families.emplace_back(impl::legacy_log_name, store_tuning::family_options(impl::legacy_log_name));
 
   const auto status = rocksdb::DB::Open(store_tuning::db_options(state->statistics), options.directory.string(),
                                         families, &state->handles, &state->db);

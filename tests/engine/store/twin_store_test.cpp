@@ -258,7 +258,8 @@ void write_format_1_store(const store_options& options, bool time_index_in_log) 
   ASSERT_TRUE(rocksdb::DB::Open(db_options, options.directory.string(), families, &handles, &raw).ok());
   rocksdb::WriteBatch batch;
   for (const auto& [twin, time, position] :
-       {std::tuple{"segment/1", 100, 1}, std::tuple{"segment/2", 5000, 2}, std::tuple{"segment/1", 6000, 3}}) {
+       {std::tuple{"segment/1", 100, 1}, std::tuple{"segment/2", 5000, 2},
+        std::tuple{"segment/1", 6000, 3}}) {
     const auto key = store_keys::reading_key(twin, time, position);
     batch.Put(handles[1], key, encode_reading_record(7, "feed", 1, "old"));
     batch.Put(handles[2], store_keys::append_order_key(position), key);
@@ -285,7 +286,8 @@ void expect_format_1_store_converted(const store_options& options) {
     EXPECT_EQ(payloads(all_history(*store, "segment/1")), (std::vector<std::string>{"old", "new"}));
   }
   std::vector<std::string> families;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &families).ok());
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &families).ok());
   EXPECT_EQ(std::count(families.begin(), families.end(), "log"), 0);  // converted, then dropped
   auto store = twin_store::open(options);
   EXPECT_EQ(store->last_log_position(), 4u);
@@ -318,10 +320,12 @@ TEST(twin_store, a_store_of_a_newer_format_is_refused_with_both_formats_named) {
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &names).ok());
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &names).ok());
     for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), options.directory.string(), families, &handles, &raw).ok());
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), options.directory.string(), families, &handles, &raw).ok());
     const auto metadata = std::find(names.begin(), names.end(), "metadata") - names.begin();
     ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[metadata], store_keys::format_version_key,
                          store_keys::u64_bytes(store_keys::store_format_version + 1))
@@ -333,9 +337,10 @@ TEST(twin_store, a_store_of_a_newer_format_is_refused_with_both_formats_named) {
     twin_store::open(options);
     FAIL() << "a store of a newer format opened";
   } catch (const store_error& e) {
-    EXPECT_NE(e.detail.find("store format " + std::to_string(store_keys::store_format_version + 1)), std::string::npos)
-        << e.detail;
-    EXPECT_NE(e.detail.find("up to " + std::to_string(store_keys::store_format_version)), std::string::npos) << e.detail;
+    const auto newer = "store format " + std::to_string(store_keys::store_format_version + 1);
+    EXPECT_NE(e.detail.find(newer), std::string::npos) << e.detail;
+    const auto ours = "up to " + std::to_string(store_keys::store_format_version);
+    EXPECT_NE(e.detail.find(ours), std::string::npos) << e.detail;
   }
 }
 
