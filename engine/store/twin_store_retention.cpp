@@ -1,7 +1,7 @@
 // twin_store's retention: readings older than a cutoff go, and dedup markers below each window.
 
 #include <algorithm>
-#include <climits>
+#include <optional>
 
 #include "engine/store/store_keys.hpp"
 #include "engine/store/twin_store.hpp"
@@ -44,23 +44,23 @@ std::size_t twin_store::purge_older_than(std::int64_t cutoff_ms) {
       m.check(status, "purge old readings");
       // A batch's deletes and its moved (or deleted) entries go in one write, so history, replay
       // and the time index never disagree.
-      std::int64_t earliest_left = INT64_MAX;
+      std::optional<std::int64_t> earliest_left;
       const auto readings = keys::parse_batch_log_value(log_value);
       for (std::size_t i = 0; i < readings.size(); ++i) {
         const auto time_ms = readings[i].time_ms;
         if (time_ms < entry.time_ms) continue;  // purged before
         if (time_ms >= cutoff_ms) {
-          earliest_left = std::min(earliest_left, time_ms);
+          earliest_left = std::min(earliest_left.value_or(time_ms), time_ms);
           continue;
         }
         keys::assign_reading_key(key, readings[i].twin_id, time_ms, entry.position + i);
         batch.Delete(m.readings, key);
         ++purged;
       }
-      if (earliest_left == INT64_MAX)
-        batch.Delete(m.batch_log, log_key);
+      if (earliest_left)
+        batch.Put(m.time_index, keys::time_order_key(*earliest_left, entry.position), rocksdb::Slice());
       else
-        batch.Put(m.time_index, keys::time_order_key(earliest_left, entry.position), rocksdb::Slice());
+        batch.Delete(m.batch_log, log_key);
       if (batch.Count() >= deletes_per_batch) flush();
     }
     m.check(it->status(), "purge old readings");

@@ -358,6 +358,11 @@ TEST(twin_store, replay_from_inside_a_partly_purged_batch_skips_what_is_gone) {
   EXPECT_EQ(store->purge_older_than(1000), 1u);  // c: the batch is gone
   EXPECT_TRUE(replayed_after(*store, 0).empty());
   EXPECT_EQ(store->last_log_position(), 5u);
+
+  // A reading at the very end of time keeps its batch listed.
+  store->append_batch("feed", 3, {reading("segment/1", 10, "f"), reading("segment/1", INT64_MAX, "g")});
+  EXPECT_EQ(store->purge_older_than(100), 1u);
+  EXPECT_EQ(payloads(replayed_after(*store, 0)), std::vector<std::string>{"g"});
 }
 
 TEST(twin_store, restart_is_the_latest_snapshot_plus_the_readings_after_it) {
