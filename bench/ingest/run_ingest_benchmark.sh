@@ -3,7 +3,8 @@
 # (synced RocksDB writes, i.e. without --no-sync) on a fresh data directory, loaded by ingest_load
 # for a fixed time; one markdown table row per batch size with readings/s, ack latency, the
 # server's peak RSS (VmHWM) and CPU. --long adds the memory run: batches of 1,000 for 10 minutes,
-# the server's VmRSS sampled every 10 s.
+# the server's VmRSS sampled every 10 s. Each row also gives the server's CPU time per acknowledged
+# reading (whole run, warm-up included), the figure least moved by other load on a shared machine.
 #
 # Usage: bench/ingest/run_ingest_benchmark.sh [options]
 #   --build-dir DIR     build tree to use (default build-bench; configured and built unless --no-build)
@@ -14,6 +15,12 @@
 #   --streams N         concurrent Ingest streams (default 4)
 #   --window W          outstanding batches per stream (default 2)
 #   --rate R            offer R readings/s, paced (default 0: as fast as the window allows); see ingest_load
+#   --latency           the latency mode for issue 3's target (p99 ack under 20 ms at 200,000 readings/s):
+#                       batches of 1,000 offered at a paced 200,000 readings/s (open load, latency from
+#                       each batch's due time) on 4 streams x window 4; --rate, --streams, --window,
+#                       --batch-sizes given as well override these
+#   --repeats N         runs per batch size (default 1), one after another, each a fresh server; with
+#                       --compare-analytics, off/on pairs per batch size
 #   --long              also run the memory run
 #   --long-duration S   length of the memory run (default 600)
 #   --perf S            perf-record the server for S seconds in the middle of each run (needs perf)
@@ -23,7 +30,6 @@
 #   --analytics on|off  the server's live analytics (anomalies, sensor health; default on, as serve)
 #   --compare-analytics run each batch size with analytics off, then on, --repeats times, and print the
 #                       slowdown of readings/s with analytics on (issue 9's target: under 10 %)
-#   --repeats N         off/on pairs per batch size with --compare-analytics (default 1)
 #   --no-sync           serve with --no-sync (no fsync per ack: CPU-bound, the harder case for analytics)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,21 +48,24 @@ long_duration=600
 perf_seconds=0
 quiet_wait=0
 keep_data=0
-rate=0
+rate=
+latency=0
 out=bench/out/ingest
 analytics=on
 compare=0
 repeats=1
 server_flags=()
+given_batch_sizes= given_streams= given_window=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir=$2; shift 2 ;;
     --no-build) do_build=0; shift ;;
     --city) city=$2; shift 2 ;;
-    --batch-sizes) batch_sizes=$2; shift 2 ;;
+    --batch-sizes) batch_sizes=$2; given_batch_sizes=1; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
-    --streams) streams=$2; shift 2 ;;
-    --window) window=$2; shift 2 ;;
+    --streams) streams=$2; given_streams=1; shift 2 ;;
+    --window) window=$2; given_window=1; shift 2 ;;
+    --latency) latency=1; shift ;;
     --long) long=1; shift ;;
     --long-duration) long_duration=$2; shift 2 ;;
     --perf) perf_seconds=$2; shift 2 ;;
@@ -72,6 +81,14 @@ while [[ $# -gt 0 ]]; do
     *) echo "error: unknown option $1 (see --help)"; exit 2 ;;
   esac
 done
+
+if [[ $latency == 1 ]]; then
+  [[ -n $rate ]] || rate=200000
+  [[ -n $given_batch_sizes ]] || batch_sizes=1000
+  [[ -n $given_streams ]] || streams=4
+  [[ -n $given_window ]] || window=4
+fi
+rate=${rate:-0}
 
 if [[ $do_build == 1 ]]; then
   cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -181,7 +198,7 @@ run_one() {
   local load1
   load1=$(cut -d' ' -f1 /proc/loadavg)
   echo "$hwm $(awk -v a="$ticks0" -v b="$ticks1" -v c="$busy0" -v d="$busy1" -v hz="$hz" -v t0="$t0" -v t1="$t1" \
-    'BEGIN {printf "%.0f %.0f", 100 * (b - a) / hz / (t1 - t0), 100 * (d - c) / hz / (t1 - t0)}') $load1" >"$out/$name.meta"
+    'BEGIN {printf "%.0f %.0f", 100 * (b - a) / hz / (t1 - t0), 100 * (d - c) / hz / (t1 - t0)}') $load1 $(((ticks1 - ticks0) * 1000 / hz))" >"$out/$name.meta"
 }
 
 machine() {
@@ -192,12 +209,13 @@ machine() {
 }
 
 row() {  # row NAME BATCH
-  local name=$1 batch=$2 hwm cpu all load1
-  read -r hwm cpu all load1 <"$out/$name.meta"
-  python3 - "$out/$name.json" "$batch" "$hwm" "$cpu" "$all" "$out/client-$name.time" <<'PY'
+  local name=$1 batch=$2 hwm cpu all load1 cpu_ms
+  read -r hwm cpu all load1 cpu_ms <"$out/$name.meta"
+  python3 - "$out/$name.json" "$batch" "$hwm" "$cpu" "$all" "$out/client-$name.time" "$cpu_ms" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 batch, hwm_kb, cpu, all_cpu = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+us_per_reading = 1000 * int(sys.argv[7]) / max(1, j["readings_total"])  # server CPU ms -> µs per acked reading
 wall, user, sys_s, _ = open(sys.argv[6]).read().split()[-4:]
 client_cpu = 100 * (float(user) + float(sys_s)) / float(wall)
 other = max(0, all_cpu - cpu - client_cpu)
@@ -206,7 +224,7 @@ rates = j.get("interval_readings_per_s") or []
 trend = f"{rates[0]:,.0f} → {rates[-1]:,.0f}" if rates else "n/a"
 print(f"| {batch:,} | {j['streams']} x {j['window']} | {j['readings_per_s']:,.0f} | {j['batches_per_s']:,.0f} | "
       f"{l['p50']:.2f} | {l['p90']:.2f} | {l['p99']:.2f} | {l['max']:.1f} | {j['rejected']} | "
-      f"{hwm_kb / 1024:.0f} | {cpu} % | {client_cpu:.0f} % | {other:.0f} % | {trend} |")
+      f"{hwm_kb / 1024:.0f} | {cpu} % | {us_per_reading:.2f} | {client_cpu:.0f} % | {other:.0f} % | {trend} |")
 PY
 }
 
@@ -217,8 +235,8 @@ table=$out/table.md
   echo
 } >"$table"
 [[ -n ${batch_sizes// /} ]] && {
-  echo "| batch | streams x window | readings/s | batches/s | p50 ack (ms) | p90 (ms) | p99 (ms) | max (ms) | rejected | server peak RSS (MB) | server CPU | client CPU | other CPU | readings/s first → last interval |"
-  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| batch | streams x window | readings/s | batches/s | p50 ack (ms) | p90 (ms) | p99 (ms) | max (ms) | rejected | server peak RSS (MB) | server CPU | server µs/reading | client CPU | other CPU | readings/s first → last interval |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } >>"$table"
 if [[ $compare == 1 ]]; then
   pairs=()
@@ -253,9 +271,13 @@ PY
   } >>"$table"
 else
   for batch in $batch_sizes; do
-    echo "== batch size $batch"
-    run_one "batch$batch" "$batch" "$duration" 10
-    row "batch$batch" "$batch" >>"$table"
+    for r in $(seq 1 "$repeats"); do
+      name=batch$batch
+      if [[ $repeats -gt 1 ]]; then name+="-$r"; fi
+      echo "== batch size $batch ($r of $repeats)"
+      run_one "$name" "$batch" "$duration" 10
+      row "$name" "$batch" >>"$table"
+    done
   done
 fi
 
@@ -266,8 +288,8 @@ if [[ $long == 1 ]]; then
     echo
     echo "Memory run (${long_duration} s, batch 1,000):"
     echo
-    echo "| batch | streams x window | readings/s | batches/s | p50 ack (ms) | p90 (ms) | p99 (ms) | max (ms) | rejected | server peak RSS (MB) | server CPU | client CPU | other CPU | readings/s first → last interval |"
-    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| batch | streams x window | readings/s | batches/s | p50 ack (ms) | p90 (ms) | p99 (ms) | max (ms) | rejected | server peak RSS (MB) | server CPU | server µs/reading | client CPU | other CPU | readings/s first → last interval |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     row long 1000
     echo
     awk '!/^#/ {t[n] = $1; r[n] = $2; n++}

@@ -26,6 +26,7 @@ const std::string ingest_method = "/" + std::string(v1::IngestService::service_f
 
 assimilation_batch ingest_service::plan_assimilation(const v1::IngestBatch& batch,
                                                      std::vector<std::pair<int, accepted_reading>>& accepted,
+                                                     std::vector<stored_reading>& stored,
                                                      std::uint64_t first_log_position) {
   assimilation_batch plan;
   plan.source = batch.source();
@@ -38,8 +39,8 @@ assimilation_batch ingest_service::plan_assimilation(const v1::IngestBatch& batc
     // Segment events are control, not sensor readings: analytics does not weigh them.
     if (plan.analytics && !reading.has_segment_event()) {
       assessed = plan.readings.size();
-      plan.readings.push_back(feed_reading_of(reading, target.twin_id, target.segment, view.get()));
-      plan.twin_ids.push_back(std::move(target.twin_id));
+      plan.readings.push_back(feed_reading_of(reading, stored[k].twin_id, target.segment, view.get()));
+      plan.twin_ids.push_back(std::move(stored[k].twin_id));
     }
     const bool grid_reading = reading.has_meter() || reading.has_scada();
     if (!record_reading(reading, grid_reading ? no_segment : target.segment, first_log_position + k, context_.inputs))
@@ -71,6 +72,8 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const a
   const std::int64_t now_ms = wall_clock_epoch_ms();
   std::vector<stored_reading> records;
   std::vector<std::pair<int, accepted_reading>> accepted;
+  records.reserve(static_cast<std::size_t>(batch.readings_size()));
+  accepted.reserve(static_cast<std::size_t>(batch.readings_size()));
   for (int i = 0; i < batch.readings_size(); ++i) {
     auto verdict = validate_reading(batch.readings(i), static_cast<std::uint32_t>(i), context_.catalog, now_ms,
                                     context_.limits);
@@ -82,7 +85,9 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const a
       continue;
     }
     auto& ok = std::get<accepted_reading>(verdict);
-    records.push_back(stored_reading{ok.twin_id, ok.time_ms, static_cast<std::uint32_t>(batch.readings(i).reading_case()),
+    // The twin id moves to the stored reading; plan_assimilation takes it from there.
+    records.push_back(stored_reading{std::move(ok.twin_id), ok.time_ms,
+                                     static_cast<std::uint32_t>(batch.readings(i).reading_case()),
                                      batch.readings(i).SerializeAsString()});
     accepted.emplace_back(i, std::move(ok));
   }
@@ -110,7 +115,7 @@ v1::IngestAck ingest_service::handle_batch(const v1::IngestBatch& batch, const a
   }
   // The batch's readings hold consecutive log positions ending at written.log_position.
   const std::uint64_t first = written.log_position + 1 - records.size();
-  assimilation_batch plan = plan_assimilation(batch, accepted, first);
+  assimilation_batch plan = plan_assimilation(batch, accepted, records, first);
   lock.unlock();  // the readings are in the inputs, so a snapshot taken now covers them
   context_.assimilation.submit(std::move(plan));
   return ack;

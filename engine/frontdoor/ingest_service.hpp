@@ -6,6 +6,7 @@
 
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "engine/frontdoor/frontdoor_context.hpp"
+#include "engine/store/stored_reading.hpp"
 
 #include <utility>
 #include <vector>
@@ -27,8 +28,9 @@ class ingest_service final : public v1::IngestService::Service {
  private:
   // Records the stored readings in the twin's inputs (grid readings also reach the grid) and lists
   // what the assimilation queue still does: analytics, then the segments' new inputs to the simulation.
+  // `stored` (parallel to `accepted`, which has given its twin ids to it) gives up its twin ids.
   assimilation_batch plan_assimilation(const v1::IngestBatch& batch, std::vector<std::pair<int, accepted_reading>>& accepted,
-                                       std::uint64_t first_log_position);
+                                       std::vector<stored_reading>& stored, std::uint64_t first_log_position);
 
   frontdoor_context& context_;
 };

@@ -14,14 +14,20 @@ constexpr std::size_t fixed_size = 1 + 4 + 8 + 4;  // version kind sequence sour
 std::string encode_reading_record(std::uint32_t kind, std::string_view source, std::uint64_t sequence,
                                   std::string_view payload) {
   std::string value;
-  value.reserve(fixed_size + source.size() + payload.size());
-  value.push_back(format_version);
-  store_keys::append_u32(value, kind);
-  store_keys::append_u64(value, sequence);
-  store_keys::append_u32(value, static_cast<std::uint32_t>(source.size()));
-  value.append(source);
-  value.append(payload);
+  assign_reading_record(value, kind, source, sequence, payload);
   return value;
+}
+
+void assign_reading_record(std::string& out, std::uint32_t kind, std::string_view source,
+                           std::uint64_t sequence, std::string_view payload) {
+  out.clear();
+  out.reserve(fixed_size + source.size() + payload.size());
+  out.push_back(format_version);
+  store_keys::append_u32(out, kind);
+  store_keys::append_u64(out, sequence);
+  store_keys::append_u32(out, static_cast<std::uint32_t>(source.size()));
+  out.append(source);
+  out.append(payload);
 }
 
 reading_record decode_reading_record(std::string_view value) {

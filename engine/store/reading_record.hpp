@@ -17,6 +17,9 @@ struct reading_record {
 
 std::string encode_reading_record(std::uint32_t kind, std::string_view source, std::uint64_t sequence,
                                   std::string_view payload);
+// The same value into `out` (replacing its contents), so a loop can reuse one buffer.
+void assign_reading_record(std::string& out, std::uint32_t kind, std::string_view source,
+                           std::uint64_t sequence, std::string_view payload);
 // Throws std::invalid_argument on a value encode_reading_record did not make.
 reading_record decode_reading_record(std::string_view value);
 

@@ -16,12 +16,17 @@ std::uint64_t read_be(std::string_view bytes, std::size_t width) {
 }
 }  // namespace
 
+// One append of all bytes: keys are built per reading, so a push_back per byte shows in profiles.
 void append_u32(std::string& out, std::uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift & 0xff));
+  char bytes[4];
+  for (int i = 3; i >= 0; --i, value >>= 8) bytes[i] = static_cast<char>(value & 0xff);
+  out.append(bytes, sizeof bytes);
 }
 
 void append_u64(std::string& out, std::uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift & 0xff));
+  char bytes[8];
+  for (int i = 7; i >= 0; --i, value >>= 8) bytes[i] = static_cast<char>(value & 0xff);
+  out.append(bytes, sizeof bytes);
 }
 
 std::uint32_t read_u32(std::string_view bytes) { return static_cast<std::uint32_t>(read_be(bytes, 4)); }
@@ -38,12 +43,18 @@ std::int64_t time_from_order(std::uint64_t order) { return static_cast<std::int6
 
 std::string reading_key(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position) {
   std::string key;
-  key.reserve(twin_id.size() + reading_key_tail);
-  key.append(twin_id);
-  key.push_back('\0');
-  append_u64(key, time_order(time_ms));
-  append_u64(key, position);
+  assign_reading_key(key, twin_id, time_ms, position);
   return key;
+}
+
+void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t time_ms,
+                        std::uint64_t position) {
+  out.clear();
+  out.reserve(twin_id.size() + reading_key_tail);
+  out.append(twin_id);
+  out.push_back('\0');
+  append_u64(out, time_order(time_ms));
+  append_u64(out, position);
 }
 
 reading_key_parts parse_reading_key(std::string_view key) {
@@ -51,6 +62,41 @@ reading_key_parts parse_reading_key(std::string_view key) {
   const auto tail = key.substr(key.size() - 16);
   return {key.substr(0, key.size() - reading_key_tail), time_from_order(read_u64(tail)),
           read_u64(tail.substr(8))};
+}
+
+std::string batch_log_key(std::uint64_t first_position) { return u64_bytes(first_position); }
+
+std::uint64_t first_position_of_batch_log_key(std::string_view key) {
+  if (key.size() != 8) throw std::invalid_argument("batch log key of the wrong size");
+  return read_u64(key);
+}
+
+void start_batch_log_value(std::string& out, std::uint32_t count) {
+  out.clear();
+  append_u32(out, count);
+}
+
+void append_batch_log_reading(std::string& out, std::string_view twin_id, std::int64_t time_ms) {
+  append_u64(out, time_order(time_ms));
+  append_u32(out, static_cast<std::uint32_t>(twin_id.size()));
+  out.append(twin_id);
+}
+
+std::vector<batch_log_reading> parse_batch_log_value(std::string_view value) {
+  const std::size_t count = read_u32(value);
+  if (count > value.size() / 12) throw std::invalid_argument("batch log value: count larger than its bytes");
+  std::vector<batch_log_reading> readings;
+  readings.reserve(count);
+  value.remove_prefix(4);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto time_ms = time_from_order(read_u64(value));
+    const std::size_t id_size = read_u32(value.substr(8));
+    if (value.size() - 12 < id_size) throw std::invalid_argument("batch log value truncated");
+    readings.push_back({value.substr(12, id_size), time_ms});
+    value.remove_prefix(12 + id_size);
+  }
+  if (!value.empty()) throw std::invalid_argument("batch log value longer than its count says");
+  return readings;
 }
 
 std::string append_order_key(std::uint64_t position) {

@@ -4,19 +4,32 @@
 //
 //   column family  key                                  value
 //   readings       twin_id '\0' time position           reading_record (kind, source, sequence, payload)
-//   log            'p' position                         the reading's key in `readings` (append order: replay)
-//   time_index     time position                        twin_id (time order over all twins: retention)
+//   batch_log      first_position                       the batch's readings (below; append order: replay)
+//   time_index     min_time first_position              empty (time order of batches: retention)
 //   snapshots      position time                        the snapshot's bytes
 //   metadata       'u' key                              value of put_metadata
 //                  'c'                                  a floor for the last log position (written by purges)
 //                  'd' source_length source sequence    log position of that batch (its dedup marker)
+//                  'v'                                  the store format (store_format_version)
 //   audit          time sequence (as time_index's keys) an audit record's bytes (time order: reading, retention)
 //
-// Each family receives its keys in a nearly ascending order (the log and time index), or with an
-// insert hint per twin (readings), which keeps RocksDB's memtable inserts cheap. Each source's
-// highest applied sequence is its last 'd' marker (the store keeps it in memory). Stores written
-// before 2026-11-26 also hold 't' keys in `log` (moved to time_index on open) and max-merged 'h'
-// and 'c' counters in metadata (the 'h' keys are no longer read).
+// A batch's readings hold the consecutive positions first_position, first_position + 1, ...; its
+// batch_log value lists them in that order as count (4 bytes), then per reading time (8 bytes),
+// twin_id_length (4 bytes), twin_id: enough to build each reading's key. One batch_log and one
+// time_index entry per batch (not per reading) keeps RocksDB's memtable work near one insert per
+// reading. min_time is the earliest time of the batch's readings still stored: a purge deletes the
+// readings below its cutoff and moves the entry up to the earliest one left, so a reading listed in
+// batch_log whose time is below its batch's min_time is gone (replay skips what it cannot find).
+//
+// Each family receives its keys in a nearly ascending order (batch_log, time_index), or with an
+// insert hint per twin (readings), which keeps memtable inserts cheap. Each source's highest applied
+// sequence is its last 'd' marker (the store keeps it in memory).
+//
+// Older formats, converted on open (twin_store.cpp): before format 2 (2026-11-26) a `log` family held
+// one 'p' position -> reading key entry per reading, and time_index one time position -> twin_id
+// entry per reading (read as a batch of one: its value is ignored); before that `log` also held
+// the time index as 't' keys, and metadata max-merged 'h' and 'c' counters (the 'h' keys are no
+// longer read).
 //
 // Numbers are 8-byte big-endian (source_length 4-byte); times have their sign bit flipped so that
 // negative times sort before positive ones. The position (a per-reading arrival counter, also the
@@ -25,6 +38,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace citytwin::store_keys {
 
@@ -40,6 +54,9 @@ std::int64_t time_from_order(std::uint64_t order);
 
 // `readings`
 std::string reading_key(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position);
+// The same key into `out` (replacing its contents), so a loop can reuse one buffer.
+void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t time_ms,
+                        std::uint64_t position);
 struct reading_key_parts {
   std::string_view twin_id;
   std::int64_t time_ms = 0;
@@ -47,12 +64,27 @@ struct reading_key_parts {
 };
 reading_key_parts parse_reading_key(std::string_view key);
 
-// `log`
+// `batch_log`
+std::string batch_log_key(std::uint64_t first_position);
+std::uint64_t first_position_of_batch_log_key(std::string_view key);
+struct batch_log_reading {
+  std::string_view twin_id;
+  std::int64_t time_ms = 0;
+};
+// Builds a value: start with the count, then append each reading in position order.
+void start_batch_log_value(std::string& out, std::uint32_t count);
+void append_batch_log_reading(std::string& out, std::string_view twin_id, std::int64_t time_ms);
+// Throws std::invalid_argument for a value not built as above (or with a different count).
+std::vector<batch_log_reading> parse_batch_log_value(std::string_view value);
+
+// The format this build writes; a store marked with a higher one is refused on open.
+inline constexpr std::uint64_t store_format_version = 2;
+
+// The family `log` of format 1: 'p' position -> reading key, and (before 2026-11-26) 't' time keys.
 inline constexpr std::string_view append_order_prefix = "p";
 inline constexpr std::string_view append_order_end = "q";  // every append-order key is below it
 std::string append_order_key(std::uint64_t position);
 std::uint64_t position_of_append_order_key(std::string_view key);
-// The prefix of the time index's keys in `log` in stores written before 2026-11-26.
 inline constexpr std::string_view legacy_time_order_prefix = "t";
 
 // `time_index`
@@ -76,6 +108,7 @@ inline constexpr std::string_view user_metadata_prefix = "u";
 inline constexpr std::string_view last_position_key = "c";
 inline constexpr std::string_view dedup_marker_prefix = "d";
 inline constexpr std::string_view dedup_marker_end = "e";
+inline constexpr std::string_view format_version_key = "v";
 std::string user_metadata_key(std::string_view key);
 std::string dedup_prefix(std::string_view source);
 std::string dedup_key(std::string_view source, std::uint64_t sequence);

@@ -96,7 +96,7 @@ std::optional<std::uint64_t> twin_store::impl::earlier_delivery(std::string_view
   return std::nullopt;
 }
 
-// The largest of: the floor purges write, and the position of the last reading in the log.
+// The largest of: the floor purges write, and the position of the last reading in the batch log.
 std::uint64_t twin_store::impl::restored_last_position() const {
   std::uint64_t last = 0;
   std::string value;
@@ -105,13 +105,14 @@ std::uint64_t twin_store::impl::restored_last_position() const {
     check(status, "read the last log position");
     last = keys::read_u64(value);
   }
-  const rocksdb::Slice end(slice(keys::append_order_end));
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_upper_bound = &end;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, log));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), batch_log));
   it->SeekToLast();
   check(it->status(), "read the last log position");
-  if (it->Valid()) last = std::max(last, keys::position_of_append_order_key(it->key().ToStringView()));
+  if (it->Valid()) {
+    const auto first = keys::first_position_of_batch_log_key(it->key().ToStringView());
+    const auto count = keys::read_u32(it->value().ToStringView());
+    if (count > 0) last = std::max(last, first + count - 1);
+  }
   return last;
 }
 
@@ -132,15 +133,40 @@ void twin_store::impl::restore_highest_sequences() {
   check(it->status(), "read the dedup markers");
 }
 
+void twin_store::impl::check_format_version() const {
+  std::string value;
+  const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::format_version_key), &value);
+  if (status.IsNotFound()) return;  // format 1, or a new store
+  check(status, "read the store format");
+  const auto version = keys::read_u64(value);
+  if (version > keys::store_format_version)
+    throw store_error(options.directory, "cannot open the store",
+                      "it is in store format " + std::to_string(version) +
+                          ", written by a newer CityTwin; this build reads formats up to " +
+                          std::to_string(keys::store_format_version));
+}
+
+void twin_store::impl::mark_format_version() {
+  const auto version = keys::u64_bytes(keys::store_format_version);
+  std::string value;
+  const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::format_version_key), &value);
+  if (!status.IsNotFound()) check(status, "read the store format");
+  if (status.ok() && value == version) return;
+  rocksdb::WriteBatch batch;
+  batch.Put(metadata, slice(keys::format_version_key), version);
+  write(batch, true, "mark the store format");
+}
+
+// Format 1 before 2026-11-26: 't' time position -> twin_id in `log`; the same entries as time_index's.
 void twin_store::impl::move_legacy_time_index() {
   const rocksdb::Slice end("u");  // every legacy time-order key starts with 't'
   rocksdb::ReadOptions read_options;
   read_options.iterate_upper_bound = &end;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, log));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, legacy_log));
   rocksdb::WriteBatch batch;
   for (it->Seek(slice(keys::legacy_time_order_prefix)); it->Valid(); it->Next()) {
     batch.Put(time_index, it->key().ToStringView().substr(keys::legacy_time_order_prefix.size()), it->value());
-    batch.Delete(log, it->key());
+    batch.Delete(legacy_log, it->key());
     if (batch.Count() >= 10000) {
       write(batch, true, "move the time index to its own column family");
       batch.Clear();
@@ -148,6 +174,36 @@ void twin_store::impl::move_legacy_time_index() {
   }
   check(it->status(), "move the time index to its own column family");
   if (batch.Count() > 0) write(batch, true, "move the time index to its own column family");
+}
+
+// Format 1: 'p' position -> reading key per reading; each becomes a batch of one in batch_log (its
+// time_index entry, time position, is already the key such a batch has). Each chunk moves entries
+// in one write, so a crash midway leaves every reading in exactly one of the two logs.
+void twin_store::impl::convert_legacy_log() {
+  const rocksdb::Slice end(slice(keys::append_order_end));
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &end;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, legacy_log));
+  rocksdb::WriteBatch batch;
+  std::string value;
+  for (it->Seek(slice(keys::append_order_prefix)); it->Valid(); it->Next()) {
+    const auto position = keys::position_of_append_order_key(it->key().ToStringView());
+    const auto reading = keys::parse_reading_key(it->value().ToStringView());
+    keys::start_batch_log_value(value, 1);
+    keys::append_batch_log_reading(value, reading.twin_id, reading.time_ms);
+    batch.Put(batch_log, keys::batch_log_key(position), value);
+    batch.Delete(legacy_log, it->key());
+    if (batch.Count() >= 10000) {
+      write(batch, true, "convert the append log to batch_log");
+      batch.Clear();
+    }
+  }
+  check(it->status(), "convert the append log to batch_log");
+  if (batch.Count() > 0) write(batch, true, "convert the append log to batch_log");
+  check(db->DropColumnFamily(legacy_log), "drop the converted append log");
+  check(db->DestroyColumnFamilyHandle(legacy_log), "drop the converted append log");
+  handles.pop_back();  // legacy_log was opened last
+  legacy_log = nullptr;
 }
 
 twin_store::twin_store(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
@@ -172,6 +228,12 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : impl::column_family_names)
     families.emplace_back(name, store_tuning::family_options(name));
+  std::vector<std::string> existing;  // none (and an error) for a new store
+  const bool legacy_log =
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &existing).ok() &&
+      std::find(existing.begin(), existing.end(), impl::legacy_log_name) != existing.end();
+  if (legacy_log)
+    families.emplace_back(impl::legacy_log_name, store_tuning::family_options(impl::legacy_log_name));
 
   const auto status = rocksdb::DB::Open(store_tuning::db_options(state->statistics), options.directory.string(),
                                         families, &state->handles, &state->db);
@@ -180,12 +242,18 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
     throw store_error(options.directory, "cannot open the RocksDB store", status.ToString());
   }
   state->readings = state->handles[1];
-  state->log = state->handles[2];
+  state->batch_log = state->handles[2];
   state->time_index = state->handles[3];
   state->snapshots = state->handles[4];
   state->metadata = state->handles[5];
   state->audit = state->handles[6];
-  state->move_legacy_time_index();
+  state->check_format_version();
+  if (legacy_log) {
+    state->legacy_log = state->handles[7];
+    state->move_legacy_time_index();
+    state->convert_legacy_log();
+  }
+  state->mark_format_version();
   state->restore_last_audit_key();
   state->last_position = state->restored_last_position();
   state->restore_highest_sequences();
@@ -205,16 +273,25 @@ append_result twin_store::append_batch(std::string_view source, std::uint64_t se
   // Positions are handed out before the write; a failed write leaves a gap, which replay skips.
   const std::uint64_t first = m.last_position.fetch_add(readings.size()) + 1;
   const std::uint64_t last = first + readings.size() - 1;  // first - 1 for an empty batch
-  rocksdb::WriteBatch batch;
+  // About the bytes RocksDB copies in per reading (key, value, its record header), so the batch
+  // does not grow its buffer step by step.
+  rocksdb::WriteBatch batch(readings.empty() ? 0 : readings.size() * (64 + readings.front().payload.size()));
+  std::string key, record, log_value;
+  keys::start_batch_log_value(log_value, static_cast<std::uint32_t>(readings.size()));
+  std::int64_t min_time = INT64_MAX;
   for (std::size_t i = 0; i < readings.size(); ++i) {
     const auto& reading = readings[i];
-    const auto position = first + i;
-    auto key = keys::reading_key(reading.twin_id, reading.time_ms, position);
-    batch.Put(m.readings, key, encode_reading_record(reading.kind, source, sequence, reading.payload));
-    batch.Put(m.log, keys::append_order_key(position), key);
-    batch.Put(m.time_index, keys::time_order_key(reading.time_ms, position), reading.twin_id);
+    keys::assign_reading_key(key, reading.twin_id, reading.time_ms, first + i);
+    assign_reading_record(record, reading.kind, source, sequence, reading.payload);
+    batch.Put(m.readings, key, record);
+    keys::append_batch_log_reading(log_value, reading.twin_id, reading.time_ms);
+    min_time = std::min(min_time, reading.time_ms);
   }
-  // Only Puts: RocksDB then inserts the batches of one write group into the memtables in parallel.
+  // One log and one time index entry for the whole batch (store_keys.hpp), and only Puts.
+  if (!readings.empty()) {
+    batch.Put(m.batch_log, keys::batch_log_key(first), log_value);
+    batch.Put(m.time_index, keys::time_order_key(min_time, first), rocksdb::Slice());
+  }
   batch.Put(m.metadata, keys::dedup_key(source, sequence), keys::u64_bytes(last));
   if (audit) {
     const auto [time_ms, audit_sequence] = m.next_audit_key(audit->time_ms);

@@ -80,9 +80,11 @@ struct store_stats {
 
 class twin_store {
  public:
-  // Creates the directory and the column families readings, log, time_index, snapshots, metadata,
-  // audit if missing (so a store written before the audit trail opens with an empty one).
-  // Throws store_error naming the directory, std::invalid_argument for unusable options.
+  // Creates the directory and the column families readings, batch_log, time_index, snapshots,
+  // metadata, audit if missing (so a store written before the audit trail opens with an empty one).
+  // A store in an older format is converted (store_keys.hpp); one marked with a newer format than
+  // this build writes is refused. Throws store_error naming the directory (and for a newer format,
+  // both formats), std::invalid_argument for unusable options.
   static std::unique_ptr<twin_store> open(const store_options& options);
   ~twin_store();
   twin_store(const twin_store&) = delete;

@@ -29,13 +29,16 @@ struct twin_store::impl {
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // in the order of column_family_names
   rocksdb::ColumnFamilyHandle* readings = nullptr;
-  rocksdb::ColumnFamilyHandle* log = nullptr;
+  rocksdb::ColumnFamilyHandle* batch_log = nullptr;
   rocksdb::ColumnFamilyHandle* time_index = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots = nullptr;
   rocksdb::ColumnFamilyHandle* metadata = nullptr;
   rocksdb::ColumnFamilyHandle* audit = nullptr;
   static constexpr std::array<const char*, 7> column_family_names = {
-      "default", "readings", "log", "time_index", "snapshots", "metadata", "audit"};
+      "default", "readings", "batch_log", "time_index", "snapshots", "metadata", "audit"};
+  // Format 1's per-reading log, open only while open() converts it (then dropped).
+  static constexpr const char* legacy_log_name = "log";
+  rocksdb::ColumnFamilyHandle* legacy_log = nullptr;
 
   std::atomic<std::uint64_t> last_position{0};
   // Each source's highest applied sequence, rebuilt from the dedup markers on open and raised after
@@ -76,8 +79,12 @@ struct twin_store::impl {
   std::pair<std::int64_t, std::uint64_t> next_audit_key(std::int64_t time_ms);
   // On open: the newest audit key.
   void restore_last_audit_key();
-  // On open: moves a time index that an older store kept in `log` to time_index.
+  // On open: refuses a store of a newer format; converts format 1 (see store_keys.hpp) and drops
+  // its `log` family; then marks the store with store_format_version.
+  void check_format_version() const;
   void move_legacy_time_index();
+  void convert_legacy_log();
+  void mark_format_version();
 };
 
 namespace store_detail {

@@ -48,16 +48,23 @@ void twin_store::replay_after(std::uint64_t log_position,
   rocksdb::ManagedSnapshot snapshot(m.db);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
-  const rocksdb::Slice end(slice(keys::append_order_end));
-  rocksdb::ReadOptions scan_options = read_options;
-  scan_options.iterate_upper_bound = &end;
-  std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(scan_options, m.log));
-  std::string value;
-  for (it->Seek(keys::append_order_key(log_position + 1)); it->Valid(); it->Next()) {
-    const auto status = m.db->Get(read_options, m.readings, it->value(), &value);
-    if (status.IsNotFound()) continue;  // cannot happen: purge deletes both in one batch
-    m.check(status, "replay the log");
-    visit(store_detail::to_recorded(it->value().ToStringView(), value));
+  std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(read_options, m.batch_log));
+  // The batch holding position log_position + 1 starts at or before it.
+  it->SeekForPrev(keys::batch_log_key(log_position + 1));
+  if (!it->Valid()) it->SeekToFirst();
+  std::string key, value;
+  for (; it->Valid(); it->Next()) {
+    const auto first = keys::first_position_of_batch_log_key(it->key().ToStringView());
+    const auto readings = keys::parse_batch_log_value(it->value().ToStringView());
+    for (std::size_t i = 0; i < readings.size(); ++i) {
+      const auto position = first + i;
+      if (position <= log_position) continue;
+      keys::assign_reading_key(key, readings[i].twin_id, readings[i].time_ms, position);
+      const auto status = m.db->Get(read_options, m.readings, key, &value);
+      if (status.IsNotFound()) continue;  // purged (a batch's readings may go at different times)
+      m.check(status, "replay the log");
+      visit(store_detail::to_recorded(key, value));
+    }
   }
   m.check(it->status(), "replay the log");
 }

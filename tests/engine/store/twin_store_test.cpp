@@ -240,36 +240,129 @@ TEST(twin_store, positions_are_not_reused_after_purging_everything_and_reopening
   EXPECT_EQ(store->append_batch("feed", 2, {reading("segment/1", 30, "c")}).log_position, 3u);
 }
 
-TEST(twin_store, a_store_with_the_time_index_in_the_log_is_moved_on_open_and_purges) {
+namespace {
+
+// Writes a store in format 1 (store_keys.hpp): per reading a 'p' entry in `log`, and its time index
+// entry either as a 't' key in `log` too (before 2026-11-26) or in time_index.
+void write_format_1_store(const store_options& options, bool time_index_in_log) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::vector<const char*> names{"default", "readings", "log", "snapshots", "metadata"};
+  if (!time_index_in_log) names.push_back("time_index");
+  for (const char* name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  std::filesystem::create_directories(options.directory);
+  ASSERT_TRUE(rocksdb::DB::Open(db_options, options.directory.string(), families, &handles, &raw).ok());
+  rocksdb::WriteBatch batch;
+  for (const auto& [twin, time, position] :
+       {std::tuple{"segment/1", 100, 1}, std::tuple{"segment/2", 5000, 2},
+        std::tuple{"segment/1", 6000, 3}}) {
+    const auto key = store_keys::reading_key(twin, time, position);
+    batch.Put(handles[1], key, encode_reading_record(7, "feed", 1, "old"));
+    batch.Put(handles[2], store_keys::append_order_key(position), key);
+    const auto time_key = store_keys::time_order_key(time, position);
+    if (time_index_in_log)
+      batch.Put(handles[2], std::string(store_keys::legacy_time_order_prefix) + time_key, twin);
+    else
+      batch.Put(handles[5], time_key, twin);
+  }
+  batch.Put(handles[4], store_keys::dedup_key("feed", 1), store_keys::u64_bytes(3));
+  ASSERT_TRUE(raw->Write(rocksdb::WriteOptions(), &batch).ok());
+  for (auto* handle : handles) raw->DestroyColumnFamilyHandle(handle);
+  delete raw;
+}
+
+void expect_format_1_store_converted(const store_options& options) {
+  {
+    auto store = twin_store::open(options);
+    EXPECT_EQ(store->last_log_position(), 3u);
+    EXPECT_TRUE(store->append_batch("feed", 1, {reading("segment/1", 1, "again")}).duplicate);
+    EXPECT_EQ(store->append_batch("feed", 2, {reading("segment/1", 7000, "new")}).log_position, 4u);
+    EXPECT_EQ(payloads(replayed_after(*store, 1)), (std::vector<std::string>{"old", "old", "new"}));
+    EXPECT_EQ(store->purge_older_than(1000), 1u);
+    EXPECT_EQ(payloads(all_history(*store, "segment/1")), (std::vector<std::string>{"old", "new"}));
+  }
+  std::vector<std::string> families;
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &families).ok());
+  EXPECT_EQ(std::count(families.begin(), families.end(), "log"), 0);  // converted, then dropped
+  auto store = twin_store::open(options);
+  EXPECT_EQ(store->last_log_position(), 4u);
+  EXPECT_EQ(replayed_after(*store, 0).size(), 3u);
+  EXPECT_EQ(store->purge_older_than(6500), 2u);
+  EXPECT_EQ(payloads(replayed_after(*store, 0)), std::vector<std::string>{"new"});
+}
+
+}  // namespace
+
+TEST(twin_store, a_format_1_store_with_the_time_index_in_the_log_is_converted_on_open) {
   const auto options = options_for_test();
-  {  // the layout before 2026-11-26: 'p' and 't' keys together in `log`
-    rocksdb::DBOptions db_options;
-    db_options.create_if_missing = true;
-    db_options.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "readings", "log", "snapshots", "metadata"}) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  write_format_1_store(options, true);
+  expect_format_1_store_converted(options);
+}
+
+TEST(twin_store, a_format_1_store_with_a_time_index_family_is_converted_on_open) {
+  const auto options = options_for_test();
+  write_format_1_store(options, false);
+  expect_format_1_store_converted(options);
+}
+
+TEST(twin_store, a_store_of_a_newer_format_is_refused_with_both_formats_named) {
+  const auto options = options_for_test();
+  {
+    auto store = twin_store::open(options);
+    store->append_batch("feed", 1, {reading("segment/1", 10, "a")});
+  }
+  {
     rocksdb::DB* raw = nullptr;
-    std::filesystem::create_directories(options.directory);
-    ASSERT_TRUE(rocksdb::DB::Open(db_options, options.directory.string(), families, &handles, &raw).ok());
-    rocksdb::WriteBatch batch;
-    for (const auto& [twin, time, position] : {std::tuple{"segment/1", 100, 1}, std::tuple{"segment/2", 5000, 2}}) {
-      const auto key = store_keys::reading_key(twin, time, position);
-      batch.Put(handles[1], key, encode_reading_record(7, "feed", 1, "old"));
-      batch.Put(handles[2], store_keys::append_order_key(position), key);
-      batch.Put(handles[2], std::string(store_keys::legacy_time_order_prefix) + store_keys::time_order_key(time, position), twin);
-    }
-    batch.Put(handles[4], store_keys::dedup_key("feed", 1), store_keys::u64_bytes(2));
-    ASSERT_TRUE(raw->Write(rocksdb::WriteOptions(), &batch).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    std::vector<std::string> names;
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.directory.string(), &names).ok());
+    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), options.directory.string(), families, &handles, &raw).ok());
+    const auto metadata = std::find(names.begin(), names.end(), "metadata") - names.begin();
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[metadata], store_keys::format_version_key,
+                         store_keys::u64_bytes(store_keys::store_format_version + 1))
+                    .ok());
     for (auto* handle : handles) raw->DestroyColumnFamilyHandle(handle);
     delete raw;
   }
-  auto store = twin_store::open(options);
-  EXPECT_EQ(store->last_log_position(), 2u);
-  EXPECT_TRUE(store->append_batch("feed", 1, {reading("segment/1", 1, "again")}).duplicate);
-  EXPECT_EQ(store->purge_older_than(1000), 1u);
-  EXPECT_EQ(replayed_after(*store, 0).size(), 1u);
-  EXPECT_TRUE(all_history(*store, "segment/1").empty());
+  try {
+    twin_store::open(options);
+    FAIL() << "a store of a newer format opened";
+  } catch (const store_error& e) {
+    const auto newer = "store format " + std::to_string(store_keys::store_format_version + 1);
+    EXPECT_NE(e.detail.find(newer), std::string::npos) << e.detail;
+    const auto ours = "up to " + std::to_string(store_keys::store_format_version);
+    EXPECT_NE(e.detail.find(ours), std::string::npos) << e.detail;
+  }
+}
+
+TEST(twin_store, replay_from_inside_a_partly_purged_batch_skips_what_is_gone) {
+  auto store = twin_store::open(options_for_test());
+  store->append_batch("feed", 1, {reading("segment/1", 500, "a"), reading("segment/2", 100, "b"),
+                                  reading("segment/3", 900, "c"), reading("segment/1", 200, "d")});
+  store->append_batch("feed", 2, {reading("segment/2", 50, "e")});
+  EXPECT_EQ(payloads(replayed_after(*store, 2)), (std::vector<std::string>{"c", "d", "e"}));
+  EXPECT_EQ(store->purge_older_than(300), 3u);  // b, d, e
+  EXPECT_EQ(payloads(replayed_after(*store, 0)), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(payloads(replayed_after(*store, 1)), std::vector<std::string>{"c"});
+  EXPECT_EQ(store->purge_older_than(300), 0u);
+  EXPECT_EQ(store->purge_older_than(600), 1u);  // a
+  EXPECT_EQ(store->purge_older_than(1000), 1u);  // c: the batch is gone
+  EXPECT_TRUE(replayed_after(*store, 0).empty());
+  EXPECT_EQ(store->last_log_position(), 5u);
+
+  // A reading at the very end of time keeps its batch listed.
+  store->append_batch("feed", 3, {reading("segment/1", 10, "f"), reading("segment/1", INT64_MAX, "g")});
+  EXPECT_EQ(store->purge_older_than(100), 1u);
+  EXPECT_EQ(payloads(replayed_after(*store, 0)), std::vector<std::string>{"g"});
 }
 
 TEST(twin_store, restart_is_the_latest_snapshot_plus_the_readings_after_it) {
