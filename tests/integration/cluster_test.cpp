@@ -127,6 +127,21 @@ struct running_cluster {
   }
 };
 
+// The cluster's `report` equals a single `simulate --city <Sioux Falls> <arguments>` bit for bit.
+void expect_same_as_simulate(const std::filesystem::path& dir, const std::string& report, const std::string& arguments) {
+  const auto single_report = (dir / "single_report.json").string();
+  const auto single_log = (dir / "single.log").string();
+  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " " + arguments + " --report " + single_report, single_log)), 0)
+      << read_text(single_log);
+  const auto one = read_json(single_report);
+  const auto cluster = read_json(report);
+  EXPECT_EQ(cluster["kpi"].dump(), one["kpi"].dump());
+  EXPECT_EQ(cluster["segments"].dump(), one["segments"].dump());
+  EXPECT_EQ(cluster["kpi_digest"], one["kpi_digest"]);
+  EXPECT_EQ(cluster["run"]["windows"], one["run"]["windows"]);
+  EXPECT_EQ(cluster["run"]["segment_activations"], one["run"]["segment_activations"]);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -192,22 +207,12 @@ TEST(cluster, three_processes_report_exactly_what_one_process_reports_on_sioux_f
   for (std::size_t i = 0; i < outcome.exit_codes.size(); ++i)
     ASSERT_EQ(outcome.exit_codes[i], 0) << "node " << i << ":\n" << read_text(outcome.logs[i]);
 
-  const auto single_report = (dir / "single_report.json").string();
-  const auto single_log = (dir / "single.log").string();
-  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 7 --duration 20m --demand-scale 0.1 --clear --report " +
-                               single_report, single_log)), 0)
-      << read_text(single_log);
-
-  auto one = read_json(single_report);
-  auto three = read_json(cluster_report);
+  expect_same_as_simulate(dir, cluster_report, "--seed 7 --duration 20m --demand-scale 0.1 --clear");
+  const auto one = read_json((dir / "single_report.json").string());
+  const auto three = read_json(cluster_report);
   EXPECT_GT(one["kpi"]["departed"].get<int>(), 500);
   EXPECT_EQ(one["kpi"]["en_route"].get<int>(), 0) << "--clear: every vehicle arrives";
-  EXPECT_EQ(three["kpi"].dump(), one["kpi"].dump());
-  EXPECT_EQ(three["segments"].dump(), one["segments"].dump());
   EXPECT_EQ(three["city"].dump(), one["city"].dump());
-  EXPECT_EQ(three["kpi_digest"], one["kpi_digest"]);
-  EXPECT_EQ(three["run"]["windows"], one["run"]["windows"]);
-  EXPECT_EQ(three["run"]["segment_activations"], one["run"]["segment_activations"]);
   EXPECT_EQ(three["run"]["processes"].get<int>(), 3);
   EXPECT_GT(three["run"]["cross_node_messages"].get<std::int64_t>(), 0) << "the parts must exchange vehicles";
   EXPECT_GT(three["run"]["cross_node_batches"].get<std::int64_t>(), 0);
@@ -297,24 +302,17 @@ TEST(cluster, three_processes_on_equilibrium_routes_report_what_one_process_repo
   auto dir = testing::test_temp_dir();
   const std::string scenario = R"({"seed": 3, "duration": "15m", "demand_scale": 0.1, "clear": true, "routes": "equilibrium"})";
   const auto config = testing::write_file(dir / "cluster.json", cluster_config({free_port(), free_port(), free_port()}, scenario));
-  const auto cluster_report = (dir / "cluster_report.json").string();
-  auto outcome = run_cluster(dir, {config, config, config}, "--report " + cluster_report);
+  const auto report = (dir / "cluster_report.json").string();
+  auto outcome = run_cluster(dir, {config, config, config}, "--report " + report);
   for (std::size_t i = 0; i < outcome.exit_codes.size(); ++i)
     ASSERT_EQ(outcome.exit_codes[i], 0) << "node " << i << ":\n" << read_text(outcome.logs[i]);
-
-  const auto single_report = (dir / "single_report.json").string();
-  const auto single_log = (dir / "single.log").string();
-  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 3 --duration 15m --demand-scale 0.1 --clear --routes equilibrium --report " +
-                               single_report, single_log)), 0)
-      << read_text(single_log);
+  expect_same_as_simulate(dir, report, "--seed 3 --duration 15m --demand-scale 0.1 --clear --routes equilibrium");
+  const auto dynamic_log = (dir / "dynamic.log").string();
   ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 3 --duration 15m --demand-scale 0.1 --clear --report " +
-                               (dir / "dynamic.json").string(), single_log)), 0)
-      << read_text(single_log);
-  const auto one = read_json(single_report);
-  const auto three = read_json(cluster_report);
-  EXPECT_EQ(three["kpi"].dump(), one["kpi"].dump());
-  EXPECT_EQ(three["segments"].dump(), one["segments"].dump());
-  EXPECT_NE(read_json((dir / "dynamic.json").string())["kpi_digest"], one["kpi_digest"]) << "equilibrium routes must change the run";
+                               (dir / "dynamic.json").string(), dynamic_log)), 0)
+      << read_text(dynamic_log);
+  EXPECT_NE(read_json((dir / "dynamic.json").string())["kpi_digest"], read_json(report)["kpi_digest"])
+      << "equilibrium routes must change the run";
 }
 
 TEST(cluster, an_unknown_route_choice_names_the_field) {
@@ -390,18 +388,7 @@ TEST(cluster, after_a_node_is_killed_every_node_started_again_resumes_from_the_l
   for (std::size_t i = 0; i < 3; ++i)
     EXPECT_FALSE(std::filesystem::exists(data(i) / "checkpoints" / "part-1.ckpt")) << "a finished run deletes its checkpoints";
 
-  const auto single_report = (dir / "single_report.json").string();
-  const auto single_log = (dir / "single.log").string();
-  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 7 --duration 30m --demand-scale 0.3 --clear --report " +
-                               single_report, single_log)), 0)
-      << read_text(single_log);
-  auto one = read_json(single_report);
-  auto resumed = read_json(report);
-  EXPECT_EQ(resumed["kpi"].dump(), one["kpi"].dump());
-  EXPECT_EQ(resumed["segments"].dump(), one["segments"].dump());
-  EXPECT_EQ(resumed["kpi_digest"], one["kpi_digest"]);
-  EXPECT_EQ(resumed["run"]["windows"], one["run"]["windows"]);
-  EXPECT_EQ(resumed["run"]["segment_activations"], one["run"]["segment_activations"]);
+  expect_same_as_simulate(dir, report, "--seed 7 --duration 30m --demand-scale 0.3 --clear");
 }
 
 }  // namespace citytwin
@@ -440,18 +427,7 @@ void check_rejoin(std::size_t lost) {
             std::string::npos)
       << log0;
 
-  const auto single_report = (dir / "single_report.json").string();
-  const auto single_log = (dir / "single.log").string();
-  ASSERT_EQ(wait_for(start("simulate --quiet --city " + sioux + " --seed 7 --duration 30m --demand-scale 0.3 --clear --report " +
-                               single_report, single_log)), 0)
-      << read_text(single_log);
-  auto one = read_json(single_report);
-  auto rejoined = read_json(report);
-  EXPECT_EQ(rejoined["kpi"].dump(), one["kpi"].dump());
-  EXPECT_EQ(rejoined["segments"].dump(), one["segments"].dump());
-  EXPECT_EQ(rejoined["kpi_digest"], one["kpi_digest"]);
-  EXPECT_EQ(rejoined["run"]["windows"], one["run"]["windows"]);
-  EXPECT_EQ(rejoined["run"]["segment_activations"], one["run"]["segment_activations"]);
+  expect_same_as_simulate(dir, report, "--seed 7 --duration 30m --demand-scale 0.3 --clear");
 }
 
 TEST(cluster, a_killed_node_started_again_alone_rejoins_and_every_node_rolls_back_to_the_last_complete_checkpoint_bit_for_bit) {
