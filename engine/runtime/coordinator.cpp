@@ -10,6 +10,30 @@
 
 namespace citytwin {
 
+template <class State>
+void window_coordinator::save_routing_view(State& state) const {
+  state.closed = closed_;
+  state.estimates = estimates_;
+  state.times = *context_.times;
+  state.next_serial = serial_;
+  state.closure_version = closure_version_;
+  state.last_refresh_epoch = last_refresh_epoch_;
+  state.departed = departed_;
+  state.arrived = arrived_;
+}
+
+template <class State>
+void window_coordinator::load_routing_view(const State& state) {
+  closed_ = state.closed;
+  estimates_ = state.estimates;
+  context_.times = std::make_shared<travel_times>(state.times);
+  serial_ = state.next_serial;
+  closure_version_ = state.closure_version;
+  last_refresh_epoch_ = state.last_refresh_epoch;
+  departed_ = state.departed;
+  arrived_ = state.arrived;
+}
+
 window_coordinator::window_coordinator(caf::actor_system& system, simulation_context& context,
                                        const simulation_options& options, const trip_plan& plan)
     : system_(system), context_(context), options_(options) {
@@ -35,28 +59,14 @@ window_coordinator::window_coordinator(caf::actor_system& system, simulation_con
       throw std::invalid_argument("cannot continue from this checkpoint: it was taken on another city or scenario");
     next_vehicle_id_ = std::max(next_vehicle_id_, from->next_vehicle_id);
     next_control_ = from->next_control;
-    closed_ = from->closed;
-    estimates_ = from->estimates;
-    serial_ = from->next_serial;
-    closure_version_ = from->closure_version;
-    departed_ = from->departed;
-    arrived_ = from->arrived;
+    load_routing_view(*from);
     unroutable_before_ = from->unroutable_before;
-    last_refresh_epoch_ = from->last_refresh_epoch;
-    context_.times = std::make_shared<travel_times>(from->times);
     if (context_.on_times_published) context_.on_times_published(*context_.times);
     return;
   }
   if (resume != nullptr) {
-    closed_ = resume->closed;
-    estimates_ = resume->estimates;
-    serial_ = resume->next_serial;
-    closure_version_ = resume->closure_version;
-    departed_ = resume->departed;
-    arrived_ = resume->arrived;
+    load_routing_view(*resume);
     unroutable_before_ = resume->unroutable;
-    last_refresh_epoch_ = resume->last_refresh_epoch;
-    context_.times = std::make_shared<travel_times>(resume->times);
     return;
   }
   closed_.assign(context.graph.segments.size(), false);
@@ -104,14 +114,7 @@ simulation_state window_coordinator::capture(caf::scoped_actor& self, sim_time t
   state.segments.reserve(n);
   for (auto& s : segments) state.segments.push_back(std::move(*s));
   state.scheduled.assign(controls_.begin() + static_cast<std::ptrdiff_t>(next_control_), controls_.end());
-  state.closed = closed_;
-  state.estimates = estimates_;
-  state.times = *context_.times;
-  state.next_serial = serial_;
-  state.closure_version = closure_version_;
-  state.last_refresh_epoch = last_refresh_epoch_;
-  state.departed = departed_;
-  state.arrived = arrived_;
+  save_routing_view(state);
   state.unroutable = unroutable_before_ + result.unroutable;
   return state;
 }
@@ -124,14 +127,7 @@ run_progress window_coordinator::progress_at(sim_time time, const std::vector<st
   p.time = time;
   p.next_vehicle_id = next_vehicle_id_;
   p.next_control = next_control_;
-  p.closed = closed_;
-  p.estimates = estimates_;
-  p.times = *context_.times;
-  p.next_serial = serial_;
-  p.closure_version = closure_version_;
-  p.last_refresh_epoch = last_refresh_epoch_;
-  p.departed = departed_;
-  p.arrived = arrived_;
+  save_routing_view(p);
   p.unroutable_before = unroutable_before_;
   p.bookings = bookings;
   p.shard_next = shard_next;

@@ -18,6 +18,11 @@ class window_coordinator {
   void run(simulation_result& result);
 
  private:
+  // The routing view and totals that forks (simulation_state) and checkpoints (run_progress) both keep.
+  template <class State>
+  void save_routing_view(State& state) const;
+  template <class State>
+  void load_routing_view(const State& state);
   void refresh_travel_times(caf::scoped_actor& self);  // asks shards for current estimates
   void refresh_travel_times_locally();                 // publishes estimates and closures
   std::vector<std::vector<segment_control>> take_controls(window_index w);
