@@ -13,8 +13,9 @@
 // permitting) and a batch's latency counts from its due time, so it shows the latency at that offered
 // load rather than at saturation.
 //
-// Only acks received after --warmup and up to --duration count; at the end each stream half-closes
-// and drains its remaining acks (not counted), so the server is never left with a broken stream.
+// Throughput counts the acks received after --warmup and up to --duration; latency counts the batches
+// sent (or due) in that interval, whenever their acks come. At the end each stream half-closes and
+// drains its remaining acks, so the server is never left with a broken stream.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -119,6 +120,13 @@ struct options {
   std::uint64_t seed = 1;
   std::string json;
   std::string label;
+  std::string trace;  // one line per measured batch: stream, due time and ack latency
+};
+
+// One measured batch for --trace.
+struct traced_batch {
+  double due_s = 0;  // since the load started
+  double latency_ms = 0;
 };
 
 struct stream_result {
@@ -131,6 +139,7 @@ struct stream_result {
   std::uint64_t readings_total = 0;   // accepted readings, whole run
   std::string first_rejection;
   std::string error;
+  std::vector<traced_batch> trace;  // with --trace only
 };
 
 // Live counters for --report-every, bumped by the readers.
@@ -284,9 +293,16 @@ class ingest_stream {
       live_.readings.fetch_add(ack.accepted(), std::memory_order_relaxed);
       live_.rejected.fetch_add(static_cast<std::uint64_t>(ack.rejected_size()), std::memory_order_relaxed);
       if (now >= measure_from_ && now <= stop_at_) {
-        result_.latency.add(static_cast<std::uint64_t>(std::chrono::nanoseconds(now - sent).count()));
         ++result_.batches;
         result_.readings += ack.accepted();
+      }
+      // Latency belongs to the batches sent (or due) in the interval, however late their acks come,
+      // so neither the warm-up's slow start nor the last slow acks are miscounted.
+      if (sent >= measure_from_ && sent < stop_at_) {
+        result_.latency.add(static_cast<std::uint64_t>(std::chrono::nanoseconds(now - sent).count()));
+        if (!o_.trace.empty())
+          result_.trace.push_back({std::chrono::duration<double>(sent - started_).count(),
+                                   std::chrono::duration<double, std::milli>(now - sent).count()});
       }
     }
     {
@@ -303,6 +319,7 @@ class ingest_stream {
   std::string source_;
   std::mt19937_64 random_;
   clock_type::time_point measure_from_, stop_at_;
+  const clock_type::time_point started_ = clock_type::now();
   progress& live_;
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::IngestBatch, v1::IngestAck>> stream_;
@@ -417,6 +434,15 @@ int run(const options& o) {
   if (!total.first_rejection.empty()) fmt::print("first rejection: {}\n", total.first_rejection);
   for (const auto& e : errors) fmt::print("error: {}\n", e);
 
+  if (!o.trace.empty()) {
+    std::ofstream out(o.trace);
+    if (!out) throw std::runtime_error("cannot write " + o.trace);
+    out << fmt::format("# load started at {} ms since the Unix epoch\n", epoch_ms_now() - static_cast<std::int64_t>(
+        std::chrono::duration<double, std::milli>(clock_type::now() - start).count()));
+    out << "stream\tdue_s\tlatency_ms\n";
+    for (std::size_t i = 0; i < streams.size(); ++i)
+      for (const auto& b : streams[i]->result().trace) out << fmt::format("{}\t{:.4f}\t{:.3f}\n", i, b.due_s, b.latency_ms);
+  }
   if (!o.json.empty()) {
     std::ofstream out(o.json);
     if (!out) throw std::runtime_error("cannot write " + o.json);
@@ -469,6 +495,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "Random seed (segments and values)")->capture_default_str();
   app.add_option("--label", o.label, "Free text copied into the JSON summary");
   app.add_option("--json", o.json, "Write a JSON summary to this file");
+  app.add_option("--trace", o.trace, "Write each measured batch's stream, due time (s since start) and ack latency "
+                                     "(ms) to this file, tab-separated");
   CLI11_PARSE(app, argc, argv);
   try {
     return run(o);

@@ -161,7 +161,8 @@ sample_rss() {
   done
 }
 
-# run_one NAME BATCH DURATION REPORT_EVERY [MODE]: leaves $out/NAME.json, .meta, load-NAME.log, rss-NAME.txt
+# run_one NAME BATCH DURATION REPORT_EVERY [MODE]: leaves $out/NAME.json, .meta, load-NAME.log, rss-NAME.txt and
+# trace-NAME.tsv (every measured batch's due time and ack latency)
 run_one() {
   local name=$1 batch=$2 secs=$3 every=$4 mode=${5:-$analytics}
   wait_quiet
@@ -181,7 +182,7 @@ run_one() {
   fi
   /usr/bin/time -f "%e %U %S %M" -o "$out/client-$name.time" \
     "$load" --server "127.0.0.1:$port" --streams "$streams" --window "$window" --batch-size "$batch" \
-    --duration "$secs" --warmup "$warmup" --label "$name" --json "$out/$name.json" --report-every "$every" --rate "$rate" | tee "$out/load-$name.log" ||
+    --duration "$secs" --warmup "$warmup" --label "$name" --json "$out/$name.json" --trace "$out/trace-$name.tsv" --report-every "$every" --rate "$rate" | tee "$out/load-$name.log" ||
     echo "warning: ingest_load reported a failure (rejections or a broken stream); see $out/load-$name.log"
   t1=$(date +%s.%N)
   ticks1=$(cpu_ticks "$server_pid")

@@ -1,6 +1,7 @@
 #include "engine/store/rocksdb_tuning.hpp"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/env.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
@@ -56,7 +57,21 @@ rocksdb::DBOptions db_options(std::shared_ptr<rocksdb::Statistics> statistics) {
   // `readings` (RocksDB ignores hints in concurrent inserts): on 2 cores the hint saves more than
   // the parallelism gains (bench/RESULTS.md).
   options.allow_concurrent_memtable_write = false;
+  // Flushes and compactions hand their output to the disk a megabyte at a time instead of in one
+  // burst when a file closes, which would hold up the WAL syncs that acks wait for.
+  options.bytes_per_sync = 1u << 20;
   return options;
+}
+
+void lower_background_priority() {
+  // Once per process: the thread pools belong to the default Env, shared by every store.
+  static const bool lowered = [] {
+    rocksdb::Env* env = rocksdb::Env::Default();
+    for (auto pool : {rocksdb::Env::Priority::LOW, rocksdb::Env::Priority::HIGH})
+      env->LowerThreadPoolCPUPriority(pool, rocksdb::CpuPriority::kLow);  // best effort: a refusal leaves them as they are
+    return true;
+  }();
+  (void)lowered;
 }
 
 rocksdb::ColumnFamilyOptions family_options(std::string_view name) {

@@ -235,6 +235,7 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
   if (legacy_log)
     families.emplace_back(impl::legacy_log_name, store_tuning::family_options(impl::legacy_log_name));
 
+  store_tuning::lower_background_priority();
   const auto status = rocksdb::DB::Open(store_tuning::db_options(state->statistics), options.directory.string(),
                                         families, &state->handles, &state->db);
   if (!status.ok()) {
