@@ -77,7 +77,14 @@ void lower_background_priority() {
 rocksdb::ColumnFamilyOptions family_options(std::string_view name) {
   rocksdb::ColumnFamilyOptions options;
   options.table_factory = table_factory();
-  if (name == "readings") options.memtable_insert_with_hint_prefix_extractor = std::make_shared<twin_id_prefix>();
+  if (name == "readings") {
+    options.memtable_insert_with_hint_prefix_extractor = std::make_shared<twin_id_prefix>();
+    // Every flushed file spans all twins, so each L0 -> L1 compaction rewrites the whole of L1:
+    // waiting for 8 files instead of 4 halves that rewriting, and an L1 the size of L0 at the
+    // trigger (RocksDB's tuning guide) keeps it from growing past what one compaction brings.
+    options.level0_file_num_compaction_trigger = 8;
+    options.max_bytes_for_level_base = 8 * options.write_buffer_size;
+  }
   // Stores written before 2026-11-26 hold max-merged counters here; reading them needs the operator.
   if (name == "metadata") options.merge_operator = std::make_shared<max_merge_operator>();
   return options;
