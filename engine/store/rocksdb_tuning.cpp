@@ -80,8 +80,8 @@ rocksdb::ColumnFamilyOptions family_options(std::string_view name) {
   if (name == "readings") {
     options.memtable_insert_with_hint_prefix_extractor = std::make_shared<twin_id_prefix>();
     // Every flushed file spans all twins, so each L0 -> L1 compaction rewrites the whole of L1:
-    // waiting for 8 files instead of 4 halves that rewriting, and an L1 the size of L0 at the
-    // trigger (RocksDB's tuning guide) keeps it from growing past what one compaction brings.
+    // waiting for 8 files instead of 4 halves how often that happens, and an L1 of 8 memtables'
+    // worth takes them without pushing into L2 each time (measured in bench/RESULTS.md).
     options.level0_file_num_compaction_trigger = 8;
     options.max_bytes_for_level_base = 8 * options.write_buffer_size;
   }
