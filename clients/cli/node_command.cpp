@@ -21,6 +21,7 @@
 #include "engine/cluster/stored_assignment.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/frontdoor/forwarded_ingest.hpp"
+#include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/routed_front_door.hpp"
 #include "engine/import/city_loader.hpp"
 #include "engine/metrics/metrics_endpoint.hpp"
@@ -103,6 +104,13 @@ class forwarded_ingest_target {
     if (context_ == nullptr) throw std::runtime_error("node 0's front door is not serving");
     return ingest_forwarded_batch(*context_, batch, who);
   }
+  // After a rollback: every segment's newest stored event and observation reach the simulation
+  // again (those timed after the rollback point wait for their window, as on a restart).
+  void resubmit_inputs() {
+    std::shared_lock lock(mutex_);
+    if (context_ == nullptr) return;
+    for (const auto& [segment, state] : context_->inputs.segments()) send_to_simulation(segment, state, context_->twin);
+  }
 
  private:
   std::shared_mutex mutex_;
@@ -144,7 +152,10 @@ void run_live_node(const node_arguments& a, const cluster_config& config, std::u
   serve.demand_scale = config.scenario.demand_scale;
   serve.threads = config.scenario.threads;
   live_twin_options live = live_options(serve);
-  cluster_recovery recovery;  // no checkpoints: a lost node ends the live run (exit 75)
+  cluster_recovery recovery;  // as a batch run's, except that a live run never resumes an earlier process's checkpoints
+  recovery.data_dir = a.data_dir;
+  recovery.checkpoint_every = parse_duration(a.checkpoint_every);
+  recovery.rejoin_timeout_s = a.rejoin_timeout_s;
   recovery.barrier_timeout_s = a.barrier_timeout_s;
   recovery.note = [&](const std::string& text) {
     if (!a.quiet) fmt::print(stderr, "node {}: {}\n", id, text);
@@ -158,6 +169,7 @@ void run_live_node(const node_arguments& a, const cluster_config& config, std::u
   live.runner = [&](const trip_plan& plan, const simulation_options& options) {
     cluster_front_door front_door;
     front_door.ingest = [&forwarded](const std::string& batch, const forwarded_caller& who) { return forwarded.ingest(batch, who); };
+    front_door.rolled_back = [&forwarded] { forwarded.resubmit_inputs(); };
     run_cluster_node(config, 0, city.graph, plan, options, assignment.part_of, nullptr, recovery, front_door);
   };
   serve_live_twin(serve, city, std::move(live), [&forwarded](frontdoor_context* context) { forwarded.serve_with(context); });
@@ -282,7 +294,9 @@ void add_node_command(CLI::App& app) {
                 "demand_scale and threads). Node 0 paces the windows and serves the front door (the flags below, as "
                 "`serve`), keeping readings in --data-dir/twin-store; the others host their segments until node 0 stops and "
                 "serve GetTwin and QueryTwins from the nodes that own the segments and Ingest through node 0 (acked once node 0 "
-                "stored the batch) on their own --grpc. A node lost in live mode ends the run on every node (exit 75)");
+                "stored the batch) on their own --grpc. A lost node is handled as in a batch run (with --data-dir on every node: "
+                "started again, it rejoins, every node rolls back to the last checkpoint and node 0 applies the readings "
+                "stored since again; otherwise every node exits 75)");
   add_front_door_options(*cmd, args->front_door);
   cmd->add_flag("--repartition", args->repartition, "Partition again even if --data-dir holds an assignment, and replace it");
   cmd->add_flag("--quiet", args->quiet, "No progress output");

@@ -3,7 +3,9 @@
 // from the node that owns it, every node's segments, and ingest forwarded to node 0, all as CAF
 // requests to the nodes' gateways. run_cluster_node attaches it once node 0 has greeted this node
 // and detaches it when the node leaves; a call that cannot reach the node it needs throws
-// cluster_unreachable (the front door answers UNAVAILABLE), never a stale answer.
+// cluster_unreachable (the front door answers UNAVAILABLE), never a stale answer. Callers are the
+// front door's threads: they hand each request to a local relay actor and wait for its answer
+// (a blocking scoped_actor on such a thread kept the node's actor system from shutting down).
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -61,6 +63,7 @@ class cluster_access {
   // outlives every request made on it.
   mutable std::shared_mutex use_;
   caf::actor_system* system_ = nullptr;
+  caf::actor relay_;  // a local actor that makes the requests: callers are threads CAF does not know
   std::vector<caf::actor> gateways_;
   std::vector<std::uint32_t> node_of_;
   std::vector<std::string> node_names_;

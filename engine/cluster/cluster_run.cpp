@@ -362,7 +362,9 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       resume_from_checkpoint(self, config, gateways, id, ++attempt, store->complete_path());
       last_id = keep_from = id;
     };
-    if (store)
+    if (store && options.live)
+      store->clear();  // a live twin restarts from its readings, at the wall clock's time, not from an old cut
+    else if (store)
       if (auto point = store->last_complete()) {
         note("resuming from checkpoint " + std::to_string(point->id) + " at t=" + format_clock(point->time));
         resume(point->id);
@@ -421,6 +423,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       lost_node = -1;
       watchdog.withdraw();
       resume(keep_from);
+      if (front_door.rolled_back) front_door.rolled_back();
       note(node_name(peer) + " rejoined: every node rolled back to checkpoint " + std::to_string(keep_from) + " at t=" +
            format_clock(run_options.continue_from->time) + "; the windows go on");
       return true;

@@ -41,6 +41,9 @@ struct cluster_front_door {
   cluster_access* access = nullptr;  // not node 0: attached once node 0 greeted this node, detached when it leaves
   // Node 0: stores and applies a batch another node's front door received (node_gateway_config::ingest).
   std::function<std::string(const std::string& batch, const forwarded_caller& who)> ingest;
+  // Node 0 in live mode: every node rolled back to a checkpoint after a lost node rejoined; the
+  // readings stored since must reach the simulation again.
+  std::function<void()> rolled_back;
 };
 
 // Digest of what a node is about to run (city, trips, options, partition); nodes must agree.
@@ -55,7 +58,9 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
 // an error naming the nodes that did not report.
 // In live mode (options.live, node 0 only) the windows run until its keep_running hook says stop;
 // observations and controls reach segments on any node with the window order, and the published
-// views gather every node's segments. Live runs take no checkpoints: a lost node ends the run.
+// views gather every node's segments. With checkpoints, a lost node that rejoins makes every node
+// roll back as in a batch run, then front_door.rolled_back re-applies the readings; a live run never
+// resumes from the checkpoints of an earlier process (node 0 deletes them when it starts).
 // Node 0 returns the whole run's result (segments gathered from every node) and fills `traffic`;
 // the other nodes serve until node 0 ends the run and return nullopt. `node_of` gives each
 // segment's node. Throws std::runtime_error naming the node when a peer cannot be reached or

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,7 +60,9 @@ struct live_cluster {
   segment_directory directory{city.graph};
   std::vector<std::uint32_t> node_of;
 
-  live_cluster() {
+  std::vector<std::vector<std::string>> commands = std::vector<std::vector<std::string>>(node_count);
+
+  explicit live_cluster(const std::vector<std::string>& extra = {}) {
     std::string list;
     for (int i = 0; i < node_count; ++i)
       list += (i ? ", " : "") + std::string("{\"id\": ") + std::to_string(i) + ", \"host\": \"127.0.0.1\", \"port\": " +
@@ -68,11 +71,23 @@ struct live_cluster {
                                                              list + "], \"scenario\": {\"seed\": 7, \"demand_scale\": 0.1}}");
     for (int i = node_count; i-- > 0;) {
       const auto node_dir = dir / ("node" + std::to_string(i));
-      nodes[i].start({CITYTWIN_BINARY, "node", "--serve", "--cluster", config, "--id", std::to_string(i), "--data-dir",
-                      node_dir.string(), "--grpc", "127.0.0.1:0", "--port-file", (dir / ("grpc" + std::to_string(i) + ".port")).string(),
-                      "--time-scale", "60", "--no-sync"},
-                     dir / ("node" + std::to_string(i) + ".log"));
+      commands[i] = {CITYTWIN_BINARY, "node", "--serve", "--cluster", config, "--id", std::to_string(i), "--data-dir",
+                     node_dir.string(), "--grpc", "127.0.0.1:0", "--port-file", (dir / ("grpc" + std::to_string(i) + ".port")).string(),
+                     "--time-scale", "60", "--no-sync"};
+      commands[i].insert(commands[i].end(), extra.begin(), extra.end());
+      start(i);
     }
+  }
+
+  // Node i with its command; its log is appended to.
+  void start(int i) {
+    fs::remove(dir / ("grpc" + std::to_string(i) + ".port"));
+    nodes[i].start(commands[i], log(i));
+  }
+  fs::path log(int i) const { return dir / ("node" + std::to_string(i) + ".log"); }
+  std::string log_text(int i) const {
+    std::ifstream in(log(i));
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
 
   // Waits for every node's front door; false (with the log in the failure) if one does not come up.
@@ -257,12 +272,14 @@ TEST(live_cluster, every_node_serves_twins_from_their_owners_and_ingest_through_
     v1::TwinStats stats;
     EXPECT_EQ(stub->GetStats(&context, {}, &stats).error_code(), grpc::StatusCode::UNIMPLEMENTED);
   }
+  cluster.nodes[0].signal(SIGTERM);
+  for (int i = 0; i < node_count; ++i) EXPECT_EQ(cluster.nodes[i].wait_exit(60s), std::optional<int>(0)) << cluster.log_text(i);
 }
 
-// A live cluster that loses a node fails as a batch run does: every node exits 75 (retryable), and
-// until then a front door that cannot reach the owner of a segment answers UNAVAILABLE.
+// Without checkpoints, a live cluster that loses a node fails as a batch run does: every node exits 75
+// (retryable), and until then a front door that cannot reach the owner of a segment answers UNAVAILABLE.
 TEST(live_cluster, losing_node_2_makes_its_segments_unavailable_and_ends_the_live_run_retryably) {
-  live_cluster cluster;
+  live_cluster cluster({"--checkpoint-every", "0"});  // no checkpoint to roll back to
   ASSERT_TRUE(cluster.serving());
   const std::string id_2 = cluster.directory.id_of(cluster.first_segment_on(2));
   v1::Twin twin;
@@ -273,6 +290,36 @@ TEST(live_cluster, losing_node_2_makes_its_segments_unavailable_and_ends_the_liv
   EXPECT_EQ(cluster.nodes[0].wait_exit(60s), std::optional<int>(retryable_exit)) << cluster.nodes[0].log_tail();
   EXPECT_EQ(cluster.nodes[1].wait_exit(60s), std::optional<int>(retryable_exit)) << cluster.nodes[1].log_tail();
   EXPECT_NE(cluster.nodes[0].log_tail().find("was lost"), std::string::npos) << cluster.nodes[0].log_tail();
+}
+
+// With checkpoints, a node lost in live mode and started again rejoins: every node rolls back to
+// the last checkpoint, and a reading stored after that checkpoint reaches its segment again.
+TEST(live_cluster, a_lost_node_started_again_rejoins_and_readings_since_the_checkpoint_come_back) {
+  live_cluster cluster({"--checkpoint-every", "10m", "--rejoin-timeout", "60"});  // a checkpoint every 10 s of wall time
+  ASSERT_TRUE(cluster.serving());
+  ASSERT_TRUE(eventually([&] { return cluster.log_text(0).find("checkpoint 1 at t=0:10:00 complete") != std::string::npos; }))
+      << cluster.log_text(0);
+  const std::string id_2 = cluster.directory.id_of(cluster.first_segment_on(2));
+  grpc::Status status;
+  const auto ack = ingest(cluster.channel(0), reading_and_closure(id_2, "after-checkpoint", 31.5), &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(ack.accepted(), 2u);
+  v1::Twin twin;
+  ASSERT_TRUE(eventually([&] { return get_twin(cluster.channel(1), id_2, &twin).ok() && closed_with_speed(twin, 31.5); }))
+      << twin.ShortDebugString();
+  cluster.nodes[2].kill_and_reap();
+  ASSERT_EQ(cluster.log_text(0).find("checkpoint 2 at"), std::string::npos) << "the reading must come after the last checkpoint";
+
+  cluster.start(2);
+  ASSERT_TRUE(eventually([&] { return cluster.log_text(0).find("rejoined: every node rolled back to checkpoint 1") != std::string::npos; }))
+      << cluster.log_text(0) << "\nnode 2:\n" << cluster.log_text(2);
+  // Node 2's segment was open at checkpoint 1: closed again only because node 0 applied its store's readings again.
+  EXPECT_TRUE(eventually([&] { return get_twin(cluster.channel(1), id_2, &twin).ok() && closed_with_speed(twin, 31.5); }))
+      << twin.ShortDebugString() << "\n" << cluster.log_text(0);
+
+  cluster.nodes[0].signal(SIGTERM);
+  EXPECT_EQ(cluster.nodes[0].wait_exit(60s), std::optional<int>(0)) << cluster.log_text(0);
+  for (int i : {1, 2}) EXPECT_EQ(cluster.nodes[i].wait_exit(60s), std::optional<int>(0)) << cluster.log_text(i);
 }
 
 }  // namespace citytwin::testing
