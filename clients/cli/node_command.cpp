@@ -9,7 +9,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <unistd.h>
 
 #include "clients/cli/commands.hpp"
@@ -21,7 +20,6 @@
 #include "engine/cluster/stored_assignment.hpp"
 #include "engine/demand/trip_generator.hpp"
 #include "engine/frontdoor/forwarded_ingest.hpp"
-#include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/routed_front_door.hpp"
 #include "engine/import/city_loader.hpp"
 #include "engine/metrics/metrics_endpoint.hpp"
@@ -91,31 +89,6 @@ node_assignment assign_segments(const node_arguments& a, const cluster_config& c
   if (!a.data_dir.empty()) save_assignment(a.data_dir, fresh);
   return fresh;
 }
-
-// Node 0's front door, for the readings other nodes forward to it, while it serves.
-class forwarded_ingest_target {
- public:
-  void serve_with(frontdoor_context* context) {
-    std::unique_lock lock(mutex_);
-    context_ = context;
-  }
-  std::string ingest(const std::string& batch, const forwarded_caller& who) {
-    std::shared_lock lock(mutex_);
-    if (context_ == nullptr) throw std::runtime_error("node 0's front door is not serving");
-    return ingest_forwarded_batch(*context_, batch, who);
-  }
-  // After a rollback: every segment's newest stored event and observation reach the simulation
-  // again (those timed after the rollback point wait for their window, as on a restart).
-  void resubmit_inputs() {
-    std::shared_lock lock(mutex_);
-    if (context_ == nullptr) return;
-    for (const auto& [segment, state] : context_->inputs.segments()) send_to_simulation(segment, state, context_->twin);
-  }
-
- private:
-  std::shared_mutex mutex_;
-  frontdoor_context* context_ = nullptr;
-};
 
 // A node other than node 0 in live mode: its segments, and a front door that routes to their owners.
 void run_live_member(const node_arguments& a, const cluster_config& config, std::uint32_t id, const loaded_city& city,
