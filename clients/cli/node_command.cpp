@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,12 +12,15 @@
 #include <unistd.h>
 
 #include "clients/cli/commands.hpp"
+#include "clients/cli/live_serving.hpp"
 #include "clients/cli/progress_bar.hpp"
 #include "engine/cluster/cluster_config.hpp"
 #include "engine/cluster/cluster_run.hpp"
 #include "engine/cluster/partition.hpp"
 #include "engine/cluster/stored_assignment.hpp"
 #include "engine/demand/trip_generator.hpp"
+#include "engine/frontdoor/forwarded_ingest.hpp"
+#include "engine/frontdoor/routed_front_door.hpp"
 #include "engine/import/city_loader.hpp"
 #include "engine/metrics/metrics_endpoint.hpp"
 #include "engine/metrics/metrics_registry.hpp"
@@ -37,7 +41,12 @@ struct node_arguments {
   std::string checkpoint_every = "5m";  // node 0: simulated time between checkpoints; 0: none
   double barrier_timeout_s = 300;       // node 0
   double rejoin_timeout_s = 60;         // node 0 with checkpoints
+  bool serve = false;                   // live mode: node 0 serves the front door
+  serve_arguments front_door;           // with --serve
 };
+
+// Where node 0 of a live cluster keeps its readings (RocksDB), beside its assignment.
+std::filesystem::path store_directory(const std::string& data_dir) { return std::filesystem::path(data_dir) / "twin-store"; }
 
 // A StatefulSet pod is named <set>-<ordinal>: the ordinal is the node id.
 std::uint32_t id_from_hostname() {
@@ -81,14 +90,82 @@ node_assignment assign_segments(const node_arguments& a, const cluster_config& c
   return fresh;
 }
 
+// A node other than node 0 in live mode: its segments, and a front door that routes to their owners.
+void run_live_member(const node_arguments& a, const cluster_config& config, std::uint32_t id, const loaded_city& city,
+                     const node_assignment& assignment, const live_twin_options& live, const cluster_recovery& recovery) {
+  metrics_registry metrics;
+  live_twin_options options = live;
+  options.metrics = metrics.runtime();
+  auto metrics_http = a.metrics_address.empty() ? nullptr : std::make_unique<metrics_endpoint>(a.metrics_address, metrics);
+  twin_catalog catalog(city.graph);
+  catalog.wgs84 = city.geographic;
+  cluster_access access([&catalog](std::int64_t epoch_ms) { catalog.counters_since_ms = epoch_ms; });
+  const auto& serve = a.front_door;
+  const auto& me = config.nodes[id];
+  routed_front_door door(catalog, serve.tokens.empty() ? access_control::open_access() : access_control::from_file(serve.tokens),
+                         access,
+                         {server_options{serve.grpc_address, tls_files{serve.tls_cert, serve.tls_key, serve.tls_client_ca}},
+                          "node " + std::to_string(id) + " (" + me.host + ":" + std::to_string(me.port) + ")"});
+  door.start();
+  if (!a.quiet) fmt::print(stderr, "node {}: front door on port {} (twins from their owning nodes, ingest via node 0)\n", id, door.port());
+  if (!serve.port_file.empty()) std::ofstream(serve.port_file) << door.port() << '\n';
+  run_cluster_node(config, id, city.graph, live_trip_plan(city.graph, options), live_simulation_options(options), assignment.part_of,
+                   nullptr, recovery, cluster_front_door{&access, {}});
+  door.shutdown();
+  if (!a.quiet) fmt::print(stderr, "node {}: node 0 stopped the live twin, leaving\n", id);
+}
+
+// Live mode: every node runs the live twin's simulation (its demand from the scenario's seed,
+// demand_scale and threads); node 0 paces the windows to the wall clock and serves the full front
+// door (serve's setup), the others serve a front door that routes to the owning nodes.
+void run_live_node(const node_arguments& a, const cluster_config& config, std::uint32_t id, const loaded_city& city,
+                   const node_assignment& assignment) {
+  serve_arguments serve = a.front_door;
+  serve.seed = config.scenario.seed;
+  serve.demand_scale = config.scenario.demand_scale;
+  serve.threads = config.scenario.threads;
+  live_twin_options live = live_options(serve);
+  cluster_recovery recovery;  // as a batch run's, except that a live run never resumes an earlier process's checkpoints
+  recovery.data_dir = a.data_dir;
+  recovery.checkpoint_every = parse_duration(a.checkpoint_every);
+  recovery.rejoin_timeout_s = a.rejoin_timeout_s;
+  recovery.barrier_timeout_s = a.barrier_timeout_s;
+  recovery.note = [&](const std::string& text) {
+    if (!a.quiet) fmt::print(stderr, "node {}: {}\n", id, text);
+  };
+  if (id != 0) return run_live_member(a, config, id, city, assignment, live, recovery);
+  serve.data_dir = store_directory(a.data_dir).string();
+  serve.metrics_address = a.metrics_address;
+  serve.forecast = "off";
+  live.forks_refused = "scenario forks and forecasts of the live twin do not run on a cluster yet";
+  forwarded_ingest_target forwarded;
+  live.runner = [&](const trip_plan& plan, const simulation_options& options) {
+    cluster_front_door front_door;
+    front_door.ingest = [&forwarded](const std::string& batch, const forwarded_caller& who) { return forwarded.ingest(batch, who); };
+    front_door.rolled_back = [&forwarded] { forwarded.resubmit_inputs(); };
+    run_cluster_node(config, 0, city.graph, plan, options, assignment.part_of, nullptr, recovery, front_door);
+  };
+  serve_live_twin(serve, city, std::move(live), [&forwarded](frontdoor_context* context) { forwarded.serve_with(context); });
+}
+
 void run_node(const node_arguments& a) {
   const auto config = load_cluster_config(a.cluster_path);
   const std::uint32_t id = a.id ? *a.id : id_from_hostname();
   check_node_id(config, id);
+  if (a.serve && id == 0 && a.data_dir.empty()) throw std::invalid_argument("node 0 with --serve needs --data-dir (it stores the readings)");
   const bool verbose = !a.quiet;
   if (verbose) fmt::print(stderr, "node {}: loading city {}\n", id, config.city);
   auto city = load_city(config.city);
   const auto& graph = city.graph;
+  if (a.serve) {
+    const auto assignment = assign_segments(a, config, id, graph);
+    if (verbose)
+      fmt::print(stderr, "node {} of {}: {} of {} segments, edge cut {}; live; listening on port {}\n", id, config.nodes.size(),
+                 std::count(assignment.part_of.begin(), assignment.part_of.end(), id), graph.segments.size(), assignment.edge_cut,
+                 config.nodes[id].port);
+    run_live_node(a, config, id, city, assignment);
+    return;
+  }
   simulation_options options = config.scenario;
   if (config.equilibrium_routes) options.fixed_routes = equilibrium_routes(city, options.demand_scale, verbose);
   metrics_registry metrics;
@@ -185,6 +262,15 @@ void add_node_command(CLI::App& app) {
                   "(0: exit 75 at once)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--serve", args->serve,
+                "Live mode: run the live twin across the cluster instead of a batch run (the scenario gives its seed, "
+                "demand_scale and threads). Node 0 paces the windows and serves the front door (the flags below, as "
+                "`serve`), keeping readings in --data-dir/twin-store; the others host their segments until node 0 stops and "
+                "serve GetTwin and QueryTwins from the nodes that own the segments and Ingest through node 0 (acked once node 0 "
+                "stored the batch) on their own --grpc. A lost node is handled as in a batch run (with --data-dir on every node: "
+                "started again, it rejoins, every node rolls back to the last checkpoint and node 0 applies the readings "
+                "stored since again; otherwise every node exits 75)");
+  add_front_door_options(*cmd, args->front_door);
   cmd->add_flag("--repartition", args->repartition, "Partition again even if --data-dir holds an assignment, and replace it");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
   cmd->callback([args] {

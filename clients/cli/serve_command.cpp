@@ -1,263 +1,43 @@
 // `citytwin serve`: the live twin behind its gRPC front door, until SIGINT / SIGTERM.
 
-#include <csignal>
-#include <fmt/format.h>
-#include <fstream>
 #include <memory>
-#include <mutex>
-#include <pthread.h>
 
 #include "clients/cli/commands.hpp"
-#include "engine/forecast/rolling_forecast.hpp"
-#include "engine/analytics/feed_analytics.hpp"
-#include "engine/frontdoor/reading_application.hpp"
-#include "engine/frontdoor/twin_server.hpp"
-#include "engine/grid/city_grid.hpp"
-#include "engine/http/http_gateway.hpp"
-#include "engine/live/live_grid.hpp"
-#include "engine/metrics/live_sampler.hpp"
+#include "clients/cli/live_serving.hpp"
 #include "engine/metrics/metrics_endpoint.hpp"
-#include "engine/metrics/metrics_registry.hpp"
-#include "engine/store/twin_store.hpp"
 
 namespace citytwin {
 
 namespace {
 
-struct serve_arguments {
+// What only the one-process twin is told on its command line; the front door's flags are shared with `node --serve`.
+struct serve_command_arguments {
   std::string city;
-  std::string grpc_address = "127.0.0.1:50051";
-  std::string data_dir = "citytwin-data";
-  std::string tokens;
-  std::string tls_cert, tls_key, tls_client_ca;
-  double time_scale = 1;
-  std::uint64_t seed = 1;
-  unsigned threads = 1;
-  double demand_scale = 1;
-  std::string lateness = "15m";
-  std::string retention = "7d";
-  std::string audit_retention = "90d";
-  bool audit_reads = false;
-  std::string snapshot_every = "1m";
-  std::string run_for;  // empty: until a signal
-  std::string port_file;
-  std::string metrics_address;  // empty: no /metrics endpoint
-  std::string metrics_port_file;
-  bool no_sync = false;
-  bool grid = false;
-  std::string grid_osm;
-  std::string grid_step = "1m";
-  std::string overload_tolerance = "20m";
-  std::string http_address;  // empty: no HTTP gateway / dashboard
-  std::string scenario_examples = std::string(CITYTWIN_SOURCE_DIR) + "/scenarios/examples";
-  std::string forecast = "on";
-  std::string forecast_every = "5m";
-  std::string forecast_horizon = "30m";
-  std::string forecast_step = "5m";
-  std::string analytics = "on";
-  std::string sensor_period;  // empty: learned per sensor
+  serve_arguments serve;
 };
-
-// The rolling forecast's settings from the flags (checked before anything starts).
-rolling_forecast_options forecast_options(const serve_arguments& a, const metrics_registry& metrics) {
-  rolling_forecast_options o;
-  o.every = parse_duration(a.forecast_every);
-  o.branch.horizon = parse_duration(a.forecast_horizon);
-  o.branch.checkpoint_every = parse_duration(a.forecast_step);
-  o.metrics = metrics.forecasts();
-  if (o.every <= 0) throw std::invalid_argument("--forecast-every must be positive");
-  if (o.branch.horizon <= 0) throw std::invalid_argument("--forecast-horizon must be positive");
-  if (o.branch.checkpoint_every <= 0) throw std::invalid_argument("--forecast-step must be positive");
-  return o;
-}
-
-sim_time parse_days_or_duration(const std::string& text) {
-  if (!text.empty() && text.back() == 'd') return parse_duration(text.substr(0, text.size() - 1)) / 1000 * 24 * ms_per_hour;
-  return parse_duration(text);
-}
-
-void take_snapshot(frontdoor_context& context) {
-  std::unique_lock lock(context.snapshot_lock);
-  const std::uint64_t position = context.store.last_log_position();
-  context.store.put_snapshot(context.twin.to_epoch_ms(context.twin.now()), context.inputs.serialize(), position);
-}
-
-void run_serve(const serve_arguments& a) {
-  // Blocked before any thread starts (RocksDB's, CAF's, gRPC's), so only sigtimedwait below takes them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  auto city = load_city(a.city);
-  store_options storage;
-  storage.directory = a.data_dir;
-  storage.sync_writes = !a.no_sync;
-  storage.retention_ms = parse_days_or_duration(a.retention);
-  storage.audit_retention_ms = parse_days_or_duration(a.audit_retention);
-  auto store = twin_store::open(storage);
-
-  metrics_registry metrics;
-  live_twin_options live;
-  live.metrics = metrics.runtime();
-  live.seed = a.seed;
-  live.time_scale = a.time_scale;
-  live.threads = a.threads;
-  live.demand_scale = a.demand_scale;
-  live_twin twin(city.graph, live);
-  const bool forecasting = a.forecast == "on";
-  const rolling_forecast_options forecast_settings = forecasting ? forecast_options(a, metrics) : rolling_forecast_options{};
-  twin_inputs inputs;
-  twin_catalog catalog(city.graph);
-  catalog.wgs84 = city.geographic;
-  catalog.counters_since_ms = twin.to_epoch_ms(0);
-  std::unique_ptr<city_grid> grid;
-  std::unique_ptr<live_grid> power;
-  if (a.grid) {
-    std::string osm = a.grid_osm;
-    if (osm.empty() && city.geographic) osm = city.source;
-    grid = std::make_unique<city_grid>(build_city_grid(city, osm, a.seed));
-    // The grid's day starts at the wall clock's UTC time of day.
-    const sim_time time_of_day = twin.to_epoch_ms(0) % (24 * ms_per_hour);
-    power = std::make_unique<live_grid>(*grid, twin, parse_duration(a.grid_step), time_of_day,
-                                        parse_duration(a.overload_tolerance));
-    catalog.grid = power.get();
-  }
-  const restore_summary restored = restore_twin(*store, catalog, inputs, twin);
-
-  frontdoor_context context(twin, *store, inputs, std::move(catalog),
-                            a.tokens.empty() ? access_control::open_access() : access_control::from_file(a.tokens));
-  context.limits.lateness_window_ms = parse_duration(a.lateness);
-  context.audit.set_reads_audited(a.audit_reads);
-  context.metrics = metrics.ingest();
-  context.scenario_runs = metrics.scenarios();
-  auto forecasts = forecasting ? std::make_unique<rolling_forecast>(twin, power.get(), forecast_settings) : nullptr;
-  context.forecast = forecasts.get();
-  std::unique_ptr<feed_analytics> analytics;
-  if (a.analytics == "on") {
-    analytics_options options;
-    if (!a.sensor_period.empty()) options.health.expected_period_ms = parse_duration(a.sensor_period);
-    analytics = std::make_unique<feed_analytics>(options, metrics.analytics());
-    context.analytics = analytics.get();
-    metrics.on_collect([&analytics] { analytics->sample_metrics(wall_clock_epoch_ms()); });
-  }
-  live_sampler sampler(metrics.sampled(), twin, *store, power.get());
-  metrics.on_collect([&sampler] { sampler.sample(); });
-  // Declared after everything its scrapes read, so it stops first.
-  auto metrics_http = a.metrics_address.empty() ? nullptr : std::make_unique<metrics_endpoint>(a.metrics_address, metrics);
-  twin_server server(context, server_options{a.grpc_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}});
-
-  std::unique_ptr<http_gateway> http;
-  if (!a.http_address.empty())
-    http = std::make_unique<http_gateway>(
-        context, http_options{a.http_address, tls_files{a.tls_cert, a.tls_key, a.tls_client_ca}, a.scenario_examples});
-
-  twin.start();
-  if (power) power->start();
-  if (forecasts) forecasts->start();
-  server.start();
-  if (http) http->start();
-  fmt::print("{}: {} segments; restored {} readings{}, {} segments with live inputs\n", city.graph.name,
-             city.graph.segments.size(), restored.replayed, restored.from_snapshot ? " after the latest snapshot" : "",
-             restored.segments_with_inputs);
-  if (restored.grid_twins_with_inputs > 0)
-    fmt::print("grid: {} buildings and utility nodes given their newest meter and SCADA readings again\n",
-               restored.grid_twins_with_inputs);
-  if (restored.grid_twins_without_grid > 0)
-    fmt::print("warning: {} buildings and utility nodes have stored meter or SCADA readings, but this run has no "
-               "grid (add --grid to apply them)\n", restored.grid_twins_without_grid);
-  if (forecasts)
-    fmt::print("forecast: every {} of simulated time, {} ahead, checkpoints every {}\n", a.forecast_every,
-               a.forecast_horizon, a.forecast_step);
-  if (grid)
-    fmt::print("grid: {} buildings, {} buses, {} substations; load flow every {}\n", grid->buildings.size(),
-               grid->network.buses.size(), grid->substations.size(), a.grid_step);
-  fmt::print("serving citytwin.v1 on port {} ({}; {}), data in {}\n", server.port(),
-             a.tls_cert.empty() ? "plaintext" : (a.tls_client_ca.empty() ? "TLS" : "mutual TLS"),
-             context.access.is_open() ? "no tokens: loopback only" : "bearer tokens", a.data_dir);
-  if (metrics_http)
-    fmt::print("metrics on http://{}:{}/metrics\n", a.metrics_address.substr(0, a.metrics_address.rfind(':')),
-               metrics_http->port());
-  if (http)
-    fmt::print("dashboard on {}://{}:{}/\n", a.tls_cert.empty() ? "http" : "https",
-               split_listen_address(a.http_address).first, http->port());
-  std::fflush(stdout);
-  // Before --port-file, so a caller that waits for that file finds this one too.
-  if (metrics_http && !a.metrics_port_file.empty()) std::ofstream(a.metrics_port_file) << metrics_http->port() << '\n';
-  if (!a.port_file.empty()) std::ofstream(a.port_file) << server.port() << '\n';
-
-  const auto started = std::chrono::steady_clock::now();
-  const sim_time run_for = a.run_for.empty() ? 0 : parse_duration(a.run_for);
-  const sim_time snapshot_every = parse_duration(a.snapshot_every);
-  auto last_snapshot = started;
-  while (true) {
-    timespec tick{0, 200'000'000};
-    if (sigtimedwait(&signals, nullptr, &tick) > 0) break;
-    if (auto failure = twin.failure()) {
-      server.shutdown();
-      throw std::runtime_error("the live twin stopped: " + *failure);
-    }
-    if (auto failure = power ? power->failure() : std::nullopt) {
-      server.shutdown();
-      throw std::runtime_error("the grid stopped: " + *failure);
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_snapshot >= std::chrono::milliseconds(snapshot_every)) {
-      take_snapshot(context);
-      store->purge_expired(twin.to_epoch_ms(twin.now()));
-      store->purge_expired_audit(wall_clock_epoch_ms());  // audit records are stamped with the wall clock
-      last_snapshot = now;
-    }
-    if (run_for > 0 && now - started >= std::chrono::milliseconds(run_for)) break;
-  }
-  fmt::print("shutting down\n");
-  if (http) http->shutdown();
-  server.shutdown();
-  take_snapshot(context);
-  if (forecasts) forecasts->stop();
-  if (power) power->stop();
-  twin.stop();
-}
 
 }  // namespace
 
 void add_serve_command(CLI::App& app) {
-  auto args = std::make_shared<serve_arguments>();
-  args->city = default_city_path();
+  auto all = std::make_shared<serve_command_arguments>();
+  all->city = default_city_path();
+  auto* args = &all->serve;
   auto* cmd = app.add_subcommand("serve", "Run the live twin paced to the wall clock behind its gRPC front door");
-  cmd->add_option("--city", args->city, "City directory (with city.json), TNTP *_net.tntp file, or OSM extract")->capture_default_str();
-  cmd->add_option("--grpc", args->grpc_address, "Address to serve gRPC on (port 0 picks a free one)")->capture_default_str();
+  cmd->add_option("--city", all->city, "City directory (with city.json), TNTP *_net.tntp file, or OSM extract")->capture_default_str();
+  add_front_door_options(*cmd, *args);
   cmd->add_option("--data-dir", args->data_dir, "RocksDB directory: readings, snapshots, metadata")->capture_default_str();
-  cmd->add_option("--tokens", args->tokens, "JSON file of bearer tokens and roles (feed, viewer, planner, admin); required off loopback")->check(CLI::ExistingFile);
-  cmd->add_option("--tls-cert", args->tls_cert, "PEM certificate chain: serve TLS")->check(CLI::ExistingFile);
-  cmd->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
-  cmd->add_option("--tls-client-ca", args->tls_client_ca, "PEM CA: require client certificates (mutual TLS)")->check(CLI::ExistingFile);
-  cmd->add_option("--time-scale", args->time_scale, "Simulated seconds per wall second")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed of the demand")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Simulation threads (also the scenario branches RunScenario runs at once)")->check(CLI::Range(1, 256))->capture_default_str();
   cmd->add_option("--demand-scale", args->demand_scale, "Multiply the trip table")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--lateness", args->lateness, "Readings older than this are rejected")->capture_default_str();
-  cmd->add_option("--retention", args->retention, "Readings older than this are deleted (e.g. 7d, 12h)")->capture_default_str();
-  cmd->add_option("--audit-retention", args->audit_retention,
-                  "Audit records (who changed what) older than this are deleted (e.g. 90d, 12h)")->capture_default_str();
-  cmd->add_flag("--audit-reads", args->audit_reads,
-                "Also record reads of twin data (GetTwin, QueryTwins, GetHistory, WatchTwins, ReadAudit, and the dashboard's "
-                "/api/state, /api/twins/... and /api/events) in the audit trail");
-  cmd->add_option("--snapshot-every", args->snapshot_every, "How often the twin's inputs are snapshotted")->capture_default_str();
-  cmd->add_option("--run-for", args->run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
-  cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once serving");
   cmd->add_option("--metrics", args->metrics_address,
                   "Serve Prometheus metrics on http://HOST:PORT/metrics (e.g. 127.0.0.1:9464; port 0 picks a free one)")
       ->check(metrics_address_error);
   cmd->add_option("--metrics-port-file", args->metrics_port_file, "Write the bound metrics port to this file once serving")
       ->needs(cmd->get_option("--metrics"));
-  cmd->add_flag("--no-sync", args->no_sync, "Do not fsync each ack (faster; a power cut may lose the last acks)");
   cmd->add_flag("--grid", args->grid, "Also run the city's electricity grid: buildings and utility nodes as twins");
   cmd->add_option("--grid-osm", args->grid_osm, "OSM extract with building footprints (default: the city's own)")->check(CLI::ExistingFile);
   cmd->add_option("--grid-step", args->grid_step, "Load flow every (simulated time)")->capture_default_str();
   cmd->add_option("--overload-tolerance", args->overload_tolerance, "How long a branch may stay overloaded before it trips")->capture_default_str();
-  cmd->add_option("--http", args->http_address, "Also serve the dashboard and its HTTP/JSON API on HOST:PORT (port 0 picks a free one; same tokens and TLS as gRPC)");
-  cmd->add_option("--scenario-examples", args->scenario_examples, "Directory of scenario files the dashboard offers")->capture_default_str();
   cmd->add_option("--forecast", args->forecast, "Rolling forecast of the live twin: on or off")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
@@ -267,14 +47,7 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--forecast-step", args->forecast_step, "Forecast checkpoints at multiples of this (simulated time)")
       ->capture_default_str();
-  cmd->add_option("--analytics", args->analytics,
-                  "Anomaly detection and sensor health on the ingest feed (AnalyticsService; unhealthy sensors' "
-                  "readings are down-weighted): on or off")
-      ->check(CLI::IsMember({"on", "off"}))
-      ->capture_default_str();
-  cmd->add_option("--sensor-period", args->sensor_period,
-                  "Expected reading period of every sensor, for staleness (e.g. 1m); default: learned per sensor");
-  cmd->callback([args] { run_reporting_errors([&] { run_serve(*args); }); });
+  cmd->callback([all] { run_reporting_errors([&] { serve_live_twin(all->serve, load_city(all->city), live_options(all->serve)); }); });
 }
 
 }  // namespace citytwin

@@ -5,8 +5,10 @@
 
 #include <caf/all.hpp>
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "engine/cluster/forwarded_caller.hpp"
 #include "engine/runtime/traffic_messages.hpp"
 
 namespace citytwin {
@@ -61,11 +63,12 @@ typename Inspector::result_type inspect(Inspector& f, times_update& x) {
 struct node_hello {
   std::uint32_t node = 0;
   std::uint64_t fingerprint = 0;
+  std::int64_t live_epoch_ms = 0;  // live mode: the wall-clock time simulated time 0 stands for; 0 in a batch run
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_hello& x) {
-  return f(caf::meta::type_name("node_hello"), x.node, x.fingerprint);
+  return f(caf::meta::type_name("node_hello"), x.node, x.fingerprint, x.live_epoch_ms);
 }
 
 }  // namespace citytwin
@@ -76,8 +79,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin_cluster, caf::id_block::citytwin::end)
   CAF_ADD_TYPE_ID(citytwin_cluster, (citytwin::cross_node_batch))
   CAF_ADD_TYPE_ID(citytwin_cluster, (citytwin::times_update))
   CAF_ADD_TYPE_ID(citytwin_cluster, (citytwin::node_hello))
-  CAF_ADD_TYPE_ID(citytwin_cluster, (std::vector<citytwin::segment_snapshot>))
-  CAF_ADD_ATOM(citytwin_cluster, citytwin, snapshots_atom, "snapshots")
+  CAF_ADD_TYPE_ID(citytwin_cluster, (citytwin::forwarded_caller))
   CAF_ADD_ATOM(citytwin_cluster, citytwin, peers_atom, "peers")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, shutdown_atom, "shutdown")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, traffic_atom, "traffic")
@@ -86,4 +88,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin_cluster, caf::id_block::citytwin::end)
   CAF_ADD_ATOM(citytwin_cluster, citytwin, join_atom, "join")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, checkpoint_atom, "checkpoint")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, resume_atom, "resume")
+  CAF_ADD_ATOM(citytwin_cluster, citytwin, ingest_atom, "ingest")
 CAF_END_TYPE_ID_BLOCK(citytwin_cluster)

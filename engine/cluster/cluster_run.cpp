@@ -100,14 +100,17 @@ void check_inputs(const cluster_config& config, std::uint32_t node, const city_g
   if (node_of.size() != graph.segments.size()) throw std::invalid_argument("the partition does not cover the city's segments");
   for (auto n : node_of)
     if (n >= config.nodes.size()) throw std::invalid_argument("the partition names node " + std::to_string(n) + ", which the cluster lacks");
-  if (options.live) throw std::invalid_argument("live mode does not run on a cluster yet");
+  if (options.live && node != 0) throw std::invalid_argument("only node 0 runs the live twin's coordinator (live hooks)");
+  if (options.live && options.live->take_state)
+    throw std::invalid_argument("scenario forks of a live twin do not run on a cluster yet (no take_state hook)");
 }
 
 // Node 0: do all nodes run the same city, demand, options and partition?
-void greet(caf::scoped_actor& self, const cluster_config& config, const std::vector<caf::actor>& gateways, std::uint64_t fingerprint) {
+void greet(caf::scoped_actor& self, const cluster_config& config, const std::vector<caf::actor>& gateways, std::uint64_t fingerprint,
+           std::int64_t live_epoch_ms) {
   const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(config.connect_timeout_s * 1000));
   for (std::uint32_t j = 1; j < gateways.size(); ++j)
-    self->request(gateways[j], timeout, node_hello{0, fingerprint})
+    self->request(gateways[j], timeout, node_hello{0, fingerprint, live_epoch_ms})
         .receive(
             [&](caf::ok_atom, std::uint32_t id, std::uint64_t theirs) {
               if (id != j) throw std::runtime_error(node_name(config.nodes[j]) + " says it is node " + std::to_string(id));
@@ -214,7 +217,7 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
 std::optional<simulation_result> run_cluster_node(const cluster_config& config, std::uint32_t node, const city_graph& graph,
                                                   const trip_plan& plan, const simulation_options& options,
                                                   const std::vector<std::uint32_t>& node_of, cluster_traffic* traffic,
-                                                  const cluster_recovery& recovery) {
+                                                  const cluster_recovery& recovery, const cluster_front_door& front_door) {
   check_inputs(config, node, graph, options, node_of);
   const auto started = std::chrono::steady_clock::now();
   const auto node_count = static_cast<std::uint32_t>(config.nodes.size());
@@ -306,8 +309,16 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     };
     gateway_config.restore_checkpoint = restore_checkpoint;
   }
+  if (front_door.access)
+    gateway_config.on_greeted = [&system, &node_of, &front_door, names = gateway_config.node_names](
+                                    const std::vector<caf::actor>& peers, std::int64_t epoch_ms) {
+      front_door.access->attach(system, peers, node_of, names, epoch_ms);
+    };
+  gateway_config.ingest = front_door.ingest;
+  const std::int64_t live_epoch_ms = options.live ? options.live->epoch_at_start_ms : 0;
   auto gateway = system.spawn(node_gateway, std::move(gateway_config));
   auto teardown = [&] {
+    if (front_door.access) front_door.access->detach();
     for (segment_id s : owned) caf::anon_send_exit(context.segment_actors[s], caf::exit_reason::user_shutdown);
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
@@ -339,7 +350,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     };
     simulation_result result;
     caf::scoped_actor self{system};
-    greet(self, config, gateways, fingerprint);
+    greet(self, config, gateways, fingerprint, live_epoch_ms);
     context.shards = gateways;
     context.on_times_published = [&](const travel_times& times) { publish_times(self, gateways, times); };
     simulation_options run_options = options;
@@ -351,7 +362,9 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       resume_from_checkpoint(self, config, gateways, id, ++attempt, store->complete_path());
       last_id = keep_from = id;
     };
-    if (store)
+    if (store && options.live)
+      store->clear();  // a live twin restarts from its readings, at the wall clock's time, not from an old cut
+    else if (store)
       if (auto point = store->last_complete()) {
         note("resuming from checkpoint " + std::to_string(point->id) + " at t=" + format_clock(point->time));
         resume(point->id);
@@ -405,11 +418,12 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       }
       gateways[j] = back;
       for (const auto& g : gateways) caf::anon_send(g, peers_atom_v, gateways);
-      greet(self, config, gateways, fingerprint);
+      greet(self, config, gateways, fingerprint, live_epoch_ms);
       context.shards = gateways;
       lost_node = -1;
       watchdog.withdraw();
       resume(keep_from);
+      if (front_door.rolled_back) front_door.rolled_back();
       note(node_name(peer) + " rejoined: every node rolled back to checkpoint " + std::to_string(keep_from) + " at t=" +
            format_clock(run_options.continue_from->time) + "; the windows go on");
       return true;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cluster/cluster_access.hpp"
 #include "engine/cluster/cluster_config.hpp"
 #include "engine/cluster/loss_watchdog.hpp"
 #include "engine/demand/trip_generator.hpp"
@@ -34,6 +35,17 @@ struct cluster_recovery {
   std::function<void(const std::string&)> note;  // node 0: "checkpoint 2 at 00:10:00 complete", "resuming ..."
 };
 
+// Live mode's front doors (README, "A cluster"): node 0 serves the full front door and takes the
+// readings other nodes' front doors forward; the others read segment states from their owners.
+struct cluster_front_door {
+  cluster_access* access = nullptr;  // not node 0: attached once node 0 greeted this node, detached when it leaves
+  // Node 0: stores and applies a batch another node's front door received (node_gateway_config::ingest).
+  std::function<std::string(const std::string& batch, const forwarded_caller& who)> ingest;
+  // Node 0 in live mode: every node rolled back to a checkpoint after a lost node rejoined; the
+  // readings stored since must reach the simulation again.
+  std::function<void()> rolled_back;
+};
+
 // Digest of what a node is about to run (city, trips, options, partition); nodes must agree.
 std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph& graph, const trip_plan& plan,
                                   const simulation_options& options, const std::vector<std::uint32_t>& node_of);
@@ -44,6 +56,11 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
 // others wait. Either way the result equals an uninterrupted run's. A finished run
 // deletes its checkpoints. A barrier that stalls longer than `barrier_timeout_s` fails the run with
 // an error naming the nodes that did not report.
+// In live mode (options.live, node 0 only) the windows run until its keep_running hook says stop;
+// observations and controls reach segments on any node with the window order, and the published
+// views gather every node's segments. With checkpoints, a lost node that rejoins makes every node
+// roll back as in a batch run, then front_door.rolled_back re-applies the readings; a live run never
+// resumes from the checkpoints of an earlier process (node 0 deletes them when it starts).
 // Node 0 returns the whole run's result (segments gathered from every node) and fills `traffic`;
 // the other nodes serve until node 0 ends the run and return nullopt. `node_of` gives each
 // segment's node. Throws std::runtime_error naming the node when a peer cannot be reached or
@@ -55,6 +72,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
                                                   const simulation_options& options,
                                                   const std::vector<std::uint32_t>& node_of,
                                                   cluster_traffic* traffic = nullptr,
-                                                  const cluster_recovery& recovery = {});
+                                                  const cluster_recovery& recovery = {},
+                                                  const cluster_front_door& front_door = {});
 
 }  // namespace citytwin

@@ -13,6 +13,7 @@ using steady_clock = std::chrono::steady_clock;
 
 void report_window(node_gateway_type* self) {
   auto& st = self->state;
+  st.reported_time = st.window_end;
   self->send(st.coordinator, std::move(st.held_report));
   st.held_report = shard_report{};
 }
@@ -42,6 +43,26 @@ void lose(node_gateway_type* self, std::uint32_t node, const std::string& why) {
       failure + "; node 0 stopped the windows and wrote no report: the run can be retried once every node is up (start all nodes again)";
   if (st.config.on_peer_lost) st.config.on_peer_lost(node, message);
   if (st.coordinator) self->send(st.coordinator, caf::make_error(caf::sec::runtime_error, message));
+}
+
+// Node 0 greeted this node and its peers are known: its front door may reach the cluster now.
+void greeted(node_gateway_type* self) {
+  auto& st = self->state;
+  if (st.config.on_greeted) st.config.on_greeted(st.peers, st.live_epoch_ms);
+}
+
+// Node 0's readings from other nodes' front doors, stored and applied on a thread of its own: a
+// durable write blocks, and must never block the gateway or the simulation's workers.
+caf::behavior ingest_relay(caf::event_based_actor*, std::function<std::string(const std::string&, const forwarded_caller&)> ingest) {
+  return {
+      [ingest](ingest_atom, const std::string& batch, const forwarded_caller& who) -> caf::result<std::string> {
+        try {
+          return ingest(batch, who);
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+        }
+      },
+  };
 }
 
 std::string seconds_text(std::chrono::milliseconds ms) { return fmt::format("{:g} s", static_cast<double>(ms.count()) / 1000); }
@@ -154,6 +175,8 @@ caf::response_promise take_checkpoint(node_gateway_type* self, std::uint64_t id,
 
 caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) {
   self->state.config = std::move(config);
+  if (self->state.config.ingest)
+    self->state.ingest_relay = self->spawn<caf::detached + caf::linked>(ingest_relay, self->state.config.ingest);
   self->set_down_handler([self](caf::down_msg& down) {
     auto& st = self->state;
     for (std::uint32_t node = 0; node < st.peers.size(); ++node)
@@ -189,17 +212,24 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
           heartbeat(self);
         }
         for (auto& rp : st.waiting_hellos) rp.deliver(caf::ok_atom_v, st.config.node, st.config.fingerprint);
+        if (!st.waiting_hellos.empty()) greeted(self);
         st.waiting_hellos.clear();
       },
-      [self](const node_hello&) {
+      [self](const node_hello& hello) {
         auto& st = self->state;
+        st.live_epoch_ms = hello.live_epoch_ms;
         auto rp = self->make_response_promise();
-        if (st.peers_ready) rp.deliver(caf::ok_atom_v, st.config.node, st.config.fingerprint);
-        else st.waiting_hellos.push_back(std::move(rp));
+        if (st.peers_ready) {
+          rp.deliver(caf::ok_atom_v, st.config.node, st.config.fingerprint);
+          greeted(self);
+        } else {
+          st.waiting_hellos.push_back(std::move(rp));
+        }
         return rp;
       },
       [self](window_order& order) {
         auto& st = self->state;
+        st.window_end = order.end;
         st.coordinator = caf::actor_cast<caf::actor>(self->current_sender());
         self->send(st.config.shard, std::move(order));
       },
@@ -224,19 +254,38 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
         self->state.config.context->times = std::move(times);
         return caf::ok_atom_v;
       },
-      [self](snapshots_atom, sim_time now) {
+      [self](snapshots_atom, sim_time now) { return self->delegate(self->state.config.shard, snapshots_atom_v, now); },
+      [self](get_state_atom, segment_id segment) {
         auto& st = self->state;
         auto rp = self->make_response_promise();
-        auto collected = std::make_shared<std::vector<segment_snapshot>>();
-        const auto wanted = st.config.owned.size();
-        if (wanted == 0) rp.deliver(std::vector<segment_snapshot>{});
-        for (segment_id s : st.config.owned)
-          self->request(st.config.context->segment_actors[s], caf::infinite, get_state_atom_v, now)
-              .then(
-                  [rp, collected, wanted](segment_snapshot& snapshot) mutable {
-                    collected->push_back(std::move(snapshot));
-                    if (collected->size() == wanted) rp.deliver(std::move(*collected));
-                  },
+        if (!std::binary_search(st.config.owned.begin(), st.config.owned.end(), segment)) {
+          rp.deliver(caf::make_error(caf::sec::runtime_error,
+                                     st.config.node_names[st.config.node] + " does not own segment " + std::to_string(segment)));
+          return rp;
+        }
+        self->request(st.config.context->segment_actors[segment], caf::infinite, get_state_atom_v, st.reported_time)
+            .then([rp, time = st.reported_time](segment_snapshot& snapshot) mutable { rp.deliver(std::move(snapshot), time); },
+                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+        return rp;
+      },
+      [self](get_state_atom) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        self->request(st.config.shard, caf::infinite, snapshots_atom_v, st.reported_time)
+            .then([rp, time = st.reported_time](std::vector<segment_snapshot>& snapshots) mutable { rp.deliver(std::move(snapshots), time); },
+                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+        return rp;
+      },
+      [self](ingest_atom, std::string& batch, forwarded_caller& who) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        if (!st.ingest_relay) {
+          rp.deliver(caf::make_error(caf::sec::runtime_error,
+                                     st.config.node_names[st.config.node] + " takes no readings (only node 0 of a live cluster does)"));
+          return rp;
+        }
+        self->request(st.ingest_relay, caf::infinite, ingest_atom_v, std::move(batch), std::move(who))
+            .then([rp](std::string& ack) mutable { rp.deliver(std::move(ack)); },
                   [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
       },

@@ -41,6 +41,11 @@ struct node_gateway_config {
       save_checkpoint;
   // Replaces the shard and segment actors with those of checkpoint `id`; returns the new shard.
   std::function<caf::actor(std::uint64_t id)> restore_checkpoint;
+  // Not node 0: node 0 greeted this node, whose peers are now known (live mode: with node 0's epoch).
+  std::function<void(const std::vector<caf::actor>& peers, std::int64_t live_epoch_ms)> on_greeted;
+  // Node 0 of a live cluster: validates, stores durably and applies a serialized IngestBatch that
+  // another node's front door received; returns the serialized IngestAck; throws if it cannot store.
+  std::function<std::string(const std::string& batch, const forwarded_caller& who)> ingest;
 };
 
 struct node_gateway_state {
@@ -61,6 +66,10 @@ struct node_gateway_state {
   std::size_t unacknowledged = 0;
   std::int64_t cross_node_messages = 0;  // handoffs and space updates sent to other nodes
   std::int64_t cross_node_batches = 0;
+  sim_time window_end = 0;     // of the window in progress
+  sim_time reported_time = 0;  // end of the last window this node completed: the time its states are read at
+  std::int64_t live_epoch_ms = 0;  // from node 0's hello
+  caf::actor ingest_relay;     // node 0 with `ingest`: a detached actor that calls it
 };
 
 using node_gateway_type = caf::stateful_actor<node_gateway_state>;
@@ -80,7 +89,10 @@ using node_gateway_type = caf::stateful_actor<node_gateway_state>;
 // Checkpoints (between windows): (checkpoint_atom, id, time, keep_from) -> ok once this node's part
 // is on disk (save_checkpoint); (resume_atom, id, attempt) -> ok once its actors hold checkpoint id's
 // state; traffic and reports of earlier attempts are dropped from then on. (peers_atom, peers) again
-// after a lost node rejoined: node 0 watches the new handle.
+// after a lost node rejoined: node 0 watches the new handle. Front doors of live nodes:
+// (get_state_atom, segment) -> (segment_snapshot, time) for a segment it owns, at the end of its last
+// completed window; get_state_atom -> (vector<segment_snapshot>, time) of all its segments;
+// (ingest_atom, batch, forwarded_caller) -> ack (node 0 with `ingest`).
 caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config);
 
 }  // namespace citytwin

@@ -12,13 +12,16 @@ constexpr double kmh_per_mps = 3.6;
 }
 
 v1::Twin segment_twin(const twin_catalog& catalog, const twin_view& view, segment_id segment) {
+  return segment_twin(catalog, view.segments[segment], view.epoch_ms, segment);
+}
+
+v1::Twin segment_twin(const twin_catalog& catalog, const segment_snapshot& s, std::int64_t update_time_ms, segment_id segment) {
   const road_segment_spec& spec = catalog.graph.segments[segment];
-  const segment_snapshot& s = view.segments[segment];
   v1::Twin twin;
   twin.set_kind(v1::TWIN_KIND_ROAD_SEGMENT);
   twin.set_id(catalog.directory.id_of(segment));
   twin.set_name(spec.name);
-  twin.set_update_time_ms(view.epoch_ms);
+  twin.set_update_time_ms(update_time_ms);
   auto* geometry = twin.mutable_geometry();
   geometry->set_coordinate_system(catalog.wgs84 ? v1::COORDINATE_SYSTEM_WGS84 : v1::COORDINATE_SYSTEM_SOURCE_PLANAR);
   for (node_index n : {spec.from, spec.to}) {

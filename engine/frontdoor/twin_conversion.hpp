@@ -23,6 +23,8 @@ struct twin_catalog {
 };
 
 v1::Twin segment_twin(const twin_catalog& catalog, const twin_view& view, segment_id segment);
+// The same from one segment's snapshot, as of `update_time_ms` (wall clock).
+v1::Twin segment_twin(const twin_catalog& catalog, const segment_snapshot& snapshot, std::int64_t update_time_ms, segment_id segment);
 
 // A building number or bus number as the API spells it: plain decimal digits.
 std::optional<std::uint64_t> parse_decimal_id(const std::string& text);

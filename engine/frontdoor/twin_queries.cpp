@@ -1,5 +1,7 @@
 #include "engine/frontdoor/twin_queries.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "engine/store/twin_store.hpp"
@@ -8,6 +10,8 @@ namespace citytwin {
 
 namespace {
 
+constexpr int default_page_size = 100;
+constexpr int max_page_size = 1000;
 constexpr int default_history_page_size = 500;
 constexpr int max_page_size_history = 5000;
 
@@ -82,6 +86,30 @@ grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryReques
       return {grpc::StatusCode::DATA_LOSS, "a stored reading could not be decoded"};
   }
   response->set_next_page_token(token);
+  return grpc::Status::OK;
+}
+
+grpc::Status query_page(const twin_catalog& catalog, const twin_scan& scan, const v1::QueryTwinsRequest& request,
+                        v1::QueryTwinsResponse& response) {
+  if (auto problem = filter_problem(catalog, request.filter()); !problem.empty()) return invalid(problem);
+  if (request.page_size() < 0) return invalid("page_size must not be negative");
+  const int page_size = request.page_size() == 0 ? default_page_size : std::min(request.page_size(), max_page_size);
+  std::size_t start = 0;
+  if (!request.page_token().empty()) {
+    // The token is the twin's place in the scan order, so pages stay stable while the state changes.
+    char* end = nullptr;
+    const unsigned long long parsed = std::strtoull(request.page_token().c_str(), &end, 10);
+    if (*end != '\0' || parsed > scan.size()) return invalid("page_token is not one this server issued");
+    start = parsed;
+  }
+  for (std::size_t t = start; t < scan.size(); ++t) {
+    if (!scan.matches(t, request.filter())) continue;
+    if (response.twins_size() == page_size) {
+      response.set_next_page_token(std::to_string(t));
+      break;
+    }
+    *response.add_twins() = scan.twin(t);
+  }
   return grpc::Status::OK;
 }
 

@@ -4,6 +4,7 @@
 
 #include "citytwin/v1/twin.pb.h"
 #include "engine/frontdoor/frontdoor_context.hpp"
+#include "engine/frontdoor/twin_scan.hpp"
 
 #include <grpcpp/grpcpp.h>
 
@@ -20,6 +21,9 @@ grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryReques
 // What a read asked for, as the audit trail names it ("TWIN_KIND_ROAD_SEGMENT 3-11", "history of ... [start, end)").
 std::string audit_target(const v1::TwinRef& twin);
 std::string audit_target(const v1::GetHistoryRequest& request);
+// One page of the twins in `scan` that match the request's filter (the page token is a place in the scan order).
+grpc::Status query_page(const twin_catalog& catalog, const twin_scan& scan, const v1::QueryTwinsRequest& request,
+                        v1::QueryTwinsResponse& response);
 // The store's counters and the twin's clock.
 void read_stats(frontdoor_context& context, v1::TwinStats* response);
 

@@ -12,9 +12,6 @@ namespace citytwin {
 
 namespace {
 
-constexpr int default_page_size = 100;
-constexpr int max_page_size = 1000;
-
 grpc::Status invalid(const std::string& why) { return {grpc::StatusCode::INVALID_ARGUMENT, why}; }
 
 std::string method_name(const char* rpc) { return "/" + std::string(v1::TwinService::service_full_name()) + "/" + rpc; }
@@ -50,27 +47,7 @@ grpc::Status twin_query_service::QueryTwins(grpc::ServerContext* context, const 
 }
 
 grpc::Status twin_query_service::query(const v1::QueryTwinsRequest& request, v1::QueryTwinsResponse& response) {
-  if (auto problem = filter_problem(context_.catalog, request.filter()); !problem.empty()) return invalid(problem);
-  if (request.page_size() < 0) return invalid("page_size must not be negative");
-  const int page_size = request.page_size() == 0 ? default_page_size : std::min(request.page_size(), max_page_size);
-  const twin_scan scan(context_.catalog, context_.twin.view(), context_.inputs);
-  std::size_t start = 0;
-  if (!request.page_token().empty()) {
-    // The token is the twin's place in the scan order, so pages stay stable while the state changes.
-    char* end = nullptr;
-    const unsigned long long parsed = std::strtoull(request.page_token().c_str(), &end, 10);
-    if (*end != '\0' || parsed > scan.size()) return invalid("page_token is not one this server issued");
-    start = parsed;
-  }
-  for (std::size_t t = start; t < scan.size(); ++t) {
-    if (!scan.matches(t, request.filter())) continue;
-    if (response.twins_size() == page_size) {
-      response.set_next_page_token(std::to_string(t));
-      break;
-    }
-    *response.add_twins() = scan.twin(t);
-  }
-  return grpc::Status::OK;
+  return query_page(context_.catalog, twin_scan(context_.catalog, context_.twin.view(), context_.inputs), request, response);
 }
 
 grpc::Status twin_query_service::WatchTwins(grpc::ServerContext* context, const v1::WatchTwinsRequest* request,

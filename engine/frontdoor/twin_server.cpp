@@ -25,7 +25,9 @@ std::string read_pem(const std::string& path, const char* what) {
   return text.str();
 }
 
-std::shared_ptr<grpc::ServerCredentials> credentials(const tls_files& tls) {
+}  // namespace
+
+std::shared_ptr<grpc::ServerCredentials> server_credentials(const tls_files& tls) {
   if (tls.certificate_chain.empty() && tls.private_key.empty()) return grpc::InsecureServerCredentials();
   if (tls.certificate_chain.empty() || tls.private_key.empty())
     throw std::runtime_error("TLS needs both a certificate chain and its private key");
@@ -38,7 +40,15 @@ std::shared_ptr<grpc::ServerCredentials> credentials(const tls_files& tls) {
   return grpc::SslServerCredentials(ssl);
 }
 
-}  // namespace
+void refuse_unsafe_listening(const server_options& options, const access_control& access) {
+  const bool plaintext = options.tls.certificate_chain.empty();
+  if (plaintext && !is_loopback_address(options.address))
+    throw std::runtime_error("refusing to serve plaintext on " + options.address +
+                             ": give --tls-cert and --tls-key, or listen on 127.0.0.1");
+  if (access.is_open() && !is_loopback_address(options.address))
+    throw std::runtime_error("refusing to serve without --tokens on " + options.address +
+                             ": every caller would be an admin");
+}
 
 bool is_loopback_address(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 || address.rfind("[::1]:", 0) == 0 ||
@@ -51,13 +61,7 @@ twin_server::twin_server(frontdoor_context& context, server_options options)
 twin_server::~twin_server() { shutdown(); }
 
 void twin_server::start() {
-  const bool plaintext = options_.tls.certificate_chain.empty();
-  if (plaintext && !is_loopback_address(options_.address))
-    throw std::runtime_error("refusing to serve plaintext on " + options_.address +
-                             ": give --tls-cert and --tls-key, or listen on 127.0.0.1");
-  if (context_.access.is_open() && !is_loopback_address(options_.address))
-    throw std::runtime_error("refusing to serve without --tokens on " + options_.address +
-                             ": every caller would be an admin");
+  refuse_unsafe_listening(options_, context_.access);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   ingest_ = std::make_unique<ingest_service>(context_);
@@ -67,7 +71,7 @@ void twin_server::start() {
   forecasts_ = std::make_unique<forecast_service>(context_);
   analytics_ = std::make_unique<analytics_service>(context_);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.address, credentials(options_.tls), &port_);
+  builder.AddListeningPort(options_.address, server_credentials(options_.tls), &port_);
   builder.RegisterService(ingest_.get());
   builder.RegisterService(query_.get());
   builder.RegisterService(scenarios_.get());

@@ -48,5 +48,9 @@ class twin_server {
 
 // Whether a listen address only reaches this machine.
 bool is_loopback_address(const std::string& address);
+// TLS (optionally mutual) from the files, or plaintext when none are given.
+std::shared_ptr<grpc::ServerCredentials> server_credentials(const tls_files& tls);
+// Throws unless the server is safe to start: plaintext and open access only on loopback.
+void refuse_unsafe_listening(const server_options& options, const access_control& access);
 
 }  // namespace citytwin

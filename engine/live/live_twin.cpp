@@ -27,17 +27,27 @@ live_twin::live_twin(const city_graph& graph, live_twin_options options) : graph
 
 live_twin::~live_twin() { stop(); }
 
+simulation_options live_simulation_options(const live_twin_options& options) {
+  simulation_options sim;
+  sim.seed = options.seed;
+  sim.threads = options.threads;
+  sim.duration = options.demand_period;
+  sim.demand_scale = options.demand_scale;
+  sim.metrics = options.metrics;
+  return sim;
+}
+
+trip_plan live_trip_plan(const city_graph& graph, const live_twin_options& options) {
+  return generate_trips(graph, demand_options{options.seed, options.demand_scale, options.demand_period});
+}
+
 void live_twin::start() {
   thread_ = std::thread([this] {
     try {
-      simulation_options sim;
-      sim.seed = options_.seed;
-      sim.threads = options_.threads;
-      sim.duration = options_.demand_period;
-      sim.demand_scale = options_.demand_scale;
-      sim.metrics = options_.metrics;
+      simulation_options sim = live_simulation_options(options_);
       sim.live = std::make_shared<live_hooks>();
       sim.live->publish_every = options_.publish_every;
+      sim.live->epoch_at_start_ms = epoch_at_start_ms_;
       sim.live->keep_running = [this](sim_time start) { return pace(start); };
       sim.live->pull = [this](sim_time start, auto& controls, auto& observations) {
         pull(start, controls, observations);
@@ -45,14 +55,16 @@ void live_twin::start() {
       sim.live->publish = [this](sim_time now, std::vector<segment_snapshot>&& segments) {
         publish(now, std::move(segments));
       };
-      sim.live->wants_state = [this] {
-        std::lock_guard lock(state_mutex_);
-        return state_requested_ > state_served_;
-      };
-      sim.live->take_state = [this](simulation_state&& state) { take_state(std::move(state)); };
-      const trip_plan plan = generate_trips(graph_, demand_options{options_.seed, options_.demand_scale,
-                                                                   options_.demand_period});
-      run_simulation(graph_, plan, sim);
+      if (options_.forks_refused.empty()) {
+        sim.live->wants_state = [this] {
+          std::lock_guard lock(state_mutex_);
+          return state_requested_ > state_served_;
+        };
+        sim.live->take_state = [this](simulation_state&& state) { take_state(std::move(state)); };
+      }
+      const trip_plan plan = live_trip_plan(graph_, options_);
+      if (options_.runner) options_.runner(plan, sim);
+      else run_simulation(graph_, plan, sim);
     } catch (...) {
       std::lock_guard lock(view_mutex_);
       failure_ = std::current_exception();
@@ -95,6 +107,7 @@ void live_twin::take_state(simulation_state&& state) {
 }
 
 std::shared_ptr<const simulation_state> live_twin::capture_state(std::chrono::milliseconds timeout) {
+  if (!options_.forks_refused.empty()) throw std::runtime_error(options_.forks_refused);
   std::unique_lock lock(state_mutex_);
   const std::uint64_t ticket = ++state_requested_;
   state_taken_.wait_for(lock, timeout, [&] { return state_served_ >= ticket || stopping_.load(); });
@@ -166,6 +179,11 @@ std::shared_ptr<const twin_view> live_twin::wait_for_view_after(std::uint64_t ve
   std::unique_lock lock(view_mutex_);
   view_changed_.wait_for(lock, timeout, [&] { return view_->version > version || stopping_.load(); });
   return view_;
+}
+
+std::exception_ptr live_twin::failure_exception() const {
+  std::lock_guard lock(view_mutex_);
+  return failure_;
 }
 
 std::optional<std::string> live_twin::failure() const {

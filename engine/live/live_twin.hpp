@@ -9,13 +9,16 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "engine/city/city_graph.hpp"
+#include "engine/demand/trip_generator.hpp"
 #include "engine/runtime/simulation.hpp"
 
 namespace citytwin {
@@ -32,7 +35,16 @@ struct live_twin_options {
   sim_time publish_every = 5 * ms_per_second;
   std::int64_t epoch_at_start_ms = 0;  // the wall-clock time simulated time 0 stands for; 0 = now
   runtime_metrics metrics;             // of its simulation run
+  // Runs the twin's simulation to the end (the live hooks in `options` say when): null runs it in this
+  // process (run_simulation); a cluster's node 0 runs it across the nodes (run_cluster_node).
+  std::function<void(const trip_plan& plan, const simulation_options& options)> runner;
+  std::string forks_refused;  // non-empty: the runner takes no cuts, capture_state throws this
 };
+
+// The simulation a live twin runs (live hooks and runner aside) and its demand: every node of a
+// live cluster builds the same from the same options.
+simulation_options live_simulation_options(const live_twin_options& options);
+trip_plan live_trip_plan(const city_graph& graph, const live_twin_options& options);
 
 // One published state of every segment, immutable once published.
 struct twin_view {
@@ -71,11 +83,14 @@ class live_twin {
   std::size_t inbox_backlog() const;
   // The simulation's error, if it stopped on one.
   std::optional<std::string> failure() const;
+  // The same error as thrown, of its own type (a lost cluster node is retryable); null if none.
+  std::exception_ptr failure_exception() const;
 
   // A consistent cut of the twin at the next window boundary (simulation_state.hpp), for forking
   // scenarios. The simulation pauses only while the actors copy their state; ingest never waits.
   // Controls already scheduled for later are in it; inputs still in the inbox are not (they come after
-  // the cut). Throws std::runtime_error if the twin stops or no boundary comes within `timeout`.
+  // the cut). Throws std::runtime_error if the twin stops or no boundary comes within `timeout`, or
+  // with options().forks_refused when its runner takes no cuts.
   std::shared_ptr<const simulation_state> capture_state(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   const live_twin_options& options() const { return options_; }
 

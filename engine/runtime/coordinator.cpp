@@ -225,7 +225,8 @@ std::vector<std::vector<segment_control>> window_coordinator::take_controls(wind
   return per_shard;
 }
 
-void window_coordinator::pull_live_inputs(sim_time start, std::vector<std::vector<segment_control>>& per_shard) {
+void window_coordinator::pull_live_inputs(sim_time start, std::vector<std::vector<segment_control>>& controls_per_shard,
+                                          std::vector<std::vector<segment_observation>>& observations_per_shard) {
   std::vector<segment_control> controls;
   std::vector<std::pair<segment_id, detector_observation>> observations;
   options_.live->pull(start, controls, observations);
@@ -233,7 +234,7 @@ void window_coordinator::pull_live_inputs(sim_time start, std::vector<std::vecto
   for (segment_control c : controls) {
     if (c.segment >= closed_.size()) continue;  // the front door validated ids; never trust twice
     c.at = start;
-    per_shard[context_.shard_of[c.segment]].push_back(c);
+    controls_per_shard[context_.shard_of[c.segment]].push_back(c);
     if (c.kind == control_kind::close || c.kind == control_kind::reopen) {
       const bool closing = c.kind == control_kind::close;
       closures_changed = closures_changed || closed_[c.segment] != closing;
@@ -244,18 +245,20 @@ void window_coordinator::pull_live_inputs(sim_time start, std::vector<std::vecto
     ++closure_version_;
     refresh_travel_times_locally();
   }
-  // Enqueued now, so each segment has its reading before this window's advance reaches it.
+  // Carried by the window order, so each segment has its reading before this window's advance, on any node.
   for (const auto& [segment, observation] : observations)
-    if (segment < context_.segment_actors.size()) caf::anon_send(context_.segment_actors[segment], observation);
+    if (segment < closed_.size()) observations_per_shard[context_.shard_of[segment]].push_back({segment, observation});
 }
 
 void window_coordinator::publish_live_state(caf::scoped_actor& self, sim_time now) {
-  std::vector<segment_snapshot> snapshots(context_.segment_actors.size());
-  for (const caf::actor& segment : context_.segment_actors) self->send(segment, get_state_atom_v, now);
-  std::size_t received = 0;
-  self->receive_for(received, snapshots.size())(
-      [&](segment_snapshot& s) { snapshots[s.segment] = std::move(s); },
-      [&](caf::error& e) { throw std::runtime_error("segment did not answer: " + system_.render(e)); });
+  std::vector<segment_snapshot> snapshots(context_.graph.segments.size());
+  for (const caf::actor& shard : context_.shards)
+    self->request(shard, caf::infinite, snapshots_atom_v, now)
+        .receive(
+            [&](std::vector<segment_snapshot>& part) {
+              for (auto& s : part) snapshots[s.segment] = std::move(s);
+            },
+            [&](caf::error& e) { throw std::runtime_error("shard did not report its segments: " + system_.render(e)); });
   options_.live->publish(now, std::move(snapshots));
 }
 
@@ -350,7 +353,8 @@ void window_coordinator::run(simulation_result& result) {
       refresh_travel_times(self);
     }
     auto controls = take_controls(w);
-    if (live) pull_live_inputs(start, controls);
+    std::vector<std::vector<segment_observation>> observations(shard_count);
+    if (live) pull_live_inputs(start, controls, observations);
     if (options_.dispatch && options_.dispatch->next_due() < end) {
       for (auto& d : options_.dispatch->dispatch(start, end, context_.routes, *context_.times)) {
         if (d.route.empty()) {
@@ -385,7 +389,8 @@ void window_coordinator::run(simulation_result& result) {
     }
     const auto barrier_start = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < shard_count; ++i) {
-      self->send(context_.shards[i], window_order{w, start, end, std::move(bookings[i]), std::move(controls[i])});
+      self->send(context_.shards[i],
+                 window_order{w, start, end, std::move(bookings[i]), std::move(controls[i]), std::move(observations[i])});
       bookings[i].clear();
     }
     std::vector<std::uint32_t> ids;

@@ -27,7 +27,9 @@ class window_coordinator {
   void refresh_travel_times_locally();                 // publishes estimates and closures
   std::vector<std::vector<segment_control>> take_controls(window_index w);
   void check_invariants(const window_check& check, std::int64_t duplicates) const;
-  void pull_live_inputs(sim_time start, std::vector<std::vector<segment_control>>& per_shard);
+  void pull_live_inputs(sim_time start, std::vector<std::vector<segment_control>>& controls_per_shard,
+                        std::vector<std::vector<segment_observation>>& observations_per_shard);
+  // Gathers every shard's segments (on any node) into one view for the live hooks.
   void publish_live_state(caf::scoped_actor& self, sim_time now);
   // The cut at `time`, a window boundary: asks every shard and segment, which are idle between windows.
   simulation_state capture(caf::scoped_actor& self, sim_time time, const std::vector<std::vector<booking>>& bookings,

@@ -1,6 +1,7 @@
 #include "engine/runtime/shard_actor.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <unordered_map>
 
 #include "engine/random/counter_rng.hpp"
@@ -143,7 +144,8 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
         std::sort(active.begin(), active.end());
         active.erase(std::unique(active.begin(), active.end()), active.end());
         for (auto s : active) st.calendar->cancel(s);
-        // Controls first: a segment applies them before moving vehicles in this window.
+        // Readings, then controls: a segment applies them before moving vehicles in this window.
+        for (const auto& o : order.observations) self->send(context->segment_actors[o.segment], o.observation);
         for (const auto& c : order.controls) self->send(context->segment_actors[c.segment], c);
         release_departures(self, *context, order);
         for (auto s : active) self->send(context->segment_actors[s], advance_window{order.window, order.start, order.end});
@@ -170,6 +172,22 @@ caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vect
         if (--st.pending == 0) finish_window(self);
       },
       [self, context](estimates_atom) { return self->state.estimates; },
+      [self, context](snapshots_atom, sim_time now) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        auto collected = std::make_shared<std::vector<segment_snapshot>>();
+        const auto wanted = st.owned.size();
+        if (wanted == 0) rp.deliver(std::vector<segment_snapshot>{});
+        for (segment_id s : st.owned)
+          self->request(context->segment_actors[s], caf::infinite, get_state_atom_v, now)
+              .then(
+                  [rp, collected, wanted](segment_snapshot& snapshot) mutable {
+                    collected->push_back(std::move(snapshot));
+                    if (collected->size() == wanted) rp.deliver(std::move(*collected));
+                  },
+                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+        return rp;
+      },
       [self](capture_atom) {
         auto& st = self->state;
         shard_state out;

@@ -43,7 +43,7 @@ struct shard_actor_state {
 using shard_actor_type = caf::stateful_actor<shard_actor_state>;
 
 // `resume` (may be null) restores the owned segments' bookings and estimates from a cut.
-// Also answers capture_atom with its shard_state.
+// Also answers capture_atom with its shard_state, and (snapshots_atom, now) with its segments' snapshots.
 caf::behavior shard_actor(shard_actor_type* self, std::uint32_t index, std::vector<segment_id> owned,
                           std::vector<trip> departures, const simulation_context* context,
                           const simulation_state* resume);

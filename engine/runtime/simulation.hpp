@@ -50,6 +50,7 @@ struct live_hooks {
   // Asked at every window boundary; when true, the cut at that boundary goes to take_state.
   std::function<bool()> wants_state;
   std::function<void(simulation_state&& state)> take_state;
+  std::int64_t epoch_at_start_ms = 0;  // the wall-clock time simulated time 0 stands for (a cluster tells its nodes)
 };
 
 // Thrown by run_simulation when options.cancel is set.

@@ -175,18 +175,32 @@ typename Inspector::result_type inspect(Inspector& f, detector_observation& x) {
   return f(caf::meta::type_name("detector_observation"), x.at, x.speed_mps, x.flow_veh_h, x.trust);
 }
 
-// Coordinator -> shard: run window `window`; wake these segments; apply these controls first.
+// A live reading on its way to the segment it is for.
+struct segment_observation {
+  segment_id segment = no_segment;
+  detector_observation observation;
+  bool operator==(const segment_observation&) const = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, segment_observation& x) {
+  return f(caf::meta::type_name("segment_observation"), x.segment, x.observation);
+}
+
+// Coordinator -> shard: run window `window`; wake these segments; hand them these live readings,
+// then these controls, before the window moves any vehicle (the shard's own segments only).
 struct window_order {
   window_index window = 0;
   sim_time start = 0;
   sim_time end = 0;
   std::vector<booking> bookings;  // for this shard's segments, this window or later
   std::vector<segment_control> controls;
+  std::vector<segment_observation> observations;  // live mode
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, window_order& x) {
-  return f(caf::meta::type_name("window_order"), x.window, x.start, x.end, x.bookings, x.controls);
+  return f(caf::meta::type_name("window_order"), x.window, x.start, x.end, x.bookings, x.controls, x.observations);
 }
 
 // Shard -> coordinator: the window is done on this shard.
@@ -231,7 +245,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(citytwin, (citytwin::window_order))
   CAF_ADD_TYPE_ID(citytwin, (citytwin::shard_report))
   CAF_ADD_TYPE_ID(citytwin, (std::vector<citytwin::sim_time>))
+  CAF_ADD_TYPE_ID(citytwin, (citytwin::segment_observation))
+  CAF_ADD_TYPE_ID(citytwin, (std::vector<citytwin::segment_snapshot>))
   CAF_ADD_ATOM(citytwin, citytwin, get_state_atom, "getstate")
   CAF_ADD_ATOM(citytwin, citytwin, estimates_atom, "estimates")
   CAF_ADD_ATOM(citytwin, citytwin, capture_atom, "capture")
+  CAF_ADD_ATOM(citytwin, citytwin, snapshots_atom, "snapshots")
 CAF_END_TYPE_ID_BLOCK(citytwin)
