@@ -7,9 +7,10 @@
 //   - twin_store itself (engine/store, as `citytwin serve` opens it; synced and not);
 //   - raw RocksDB with the layout twin_store had before 2026-11-26 (three entries per reading, the
 //     'p' and 't' log indexes in one column family, max-merged counters), and variants of it, one
-//     change at a time (see `variants` below). twin_store itself now has one batch_log and one
-//     time_index entry per batch (store format 2, engine/store/store_keys.hpp), the insert hint and no
-//     Merges (engine/store/rocksdb_tuning.cpp).
+//     change at a time (see `variants` below); their reading keys are today's (store_keys.hpp).
+//     twin_store itself now has one batch_log and one time_index entry per batch (store format 2),
+//     reading keys by time window first (format 3, engine/store/store_keys.hpp), the insert hint
+//     and no Merges (engine/store/rocksdb_tuning.cpp).
 //
 // Usage: ingest_store_experiment [DIR] [THREADS=4] [BATCH=1000] [SECONDS=15] [FILTER]
 //   DIR is a scratch directory (deleted and recreated per variant; default bench/out/store_experiment).

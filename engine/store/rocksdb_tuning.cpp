@@ -16,13 +16,15 @@ namespace {
 constexpr std::size_t block_cache_bytes = 64u << 20;
 constexpr std::uint64_t max_wal_bytes = 256u << 20;
 
-// A `readings` key up to its '\0', i.e. the twin id: readings of one twin go next to each other,
-// so each insert starts at the place the twin's previous insert ended.
-class twin_id_prefix final : public rocksdb::SliceTransform {
+// A `readings` key up to the '\0' after its twin id, i.e. its window and twin: readings of one twin
+// in one window go next to each other, so each insert starts where the twin's previous one ended.
+class window_and_twin_prefix final : public rocksdb::SliceTransform {
  public:
-  const char* Name() const override { return "citytwin.twin_id_prefix"; }
+  const char* Name() const override { return "citytwin.window_and_twin_prefix"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return {key.data(), strnlen(key.data(), key.size())};
+    constexpr std::size_t head = 1 + 8;  // '\0' window: may hold NUL bytes itself
+    if (key.size() <= head) return key;
+    return {key.data(), head + strnlen(key.data() + head, key.size() - head)};
   }
   bool InDomain(const rocksdb::Slice&) const override { return true; }
 };
@@ -67,8 +69,8 @@ void lower_background_priority() {
   // Once per process: the thread pools belong to the default Env, shared by every store.
   static const bool lowered = [] {
     rocksdb::Env* env = rocksdb::Env::Default();
-    for (auto pool : {rocksdb::Env::Priority::LOW, rocksdb::Env::Priority::HIGH})
-      env->LowerThreadPoolCPUPriority(pool, rocksdb::CpuPriority::kLow);  // best effort: a refusal leaves them as they are
+    // Best effort: a refusal leaves them as they are. HIGH, the flush pool, stays as it is.
+    env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow);
     return true;
   }();
   (void)lowered;
@@ -78,8 +80,8 @@ rocksdb::ColumnFamilyOptions family_options(std::string_view name) {
   rocksdb::ColumnFamilyOptions options;
   options.table_factory = table_factory();
   if (name == "readings") {
-    options.memtable_insert_with_hint_prefix_extractor = std::make_shared<twin_id_prefix>();
-    // Every flushed file spans all twins, so each L0 -> L1 compaction rewrites the whole of L1:
+    options.memtable_insert_with_hint_prefix_extractor = std::make_shared<window_and_twin_prefix>();
+    // Each L0 -> L1 compaction rewrites the part of L1 in the newest time windows (store_keys.hpp):
     // waiting for 8 files instead of 4 halves how often that happens, and an L1 of 8 memtables'
     // worth takes them without pushing into L2 each time (measured in bench/RESULTS.md).
     options.level0_file_num_compaction_trigger = 8;

@@ -6,7 +6,8 @@ namespace citytwin::store_keys {
 
 namespace {
 constexpr std::uint64_t sign_bit = std::uint64_t{1} << 63;
-constexpr std::size_t reading_key_tail = 1 + 8 + 8;  // '\0' time position
+constexpr std::size_t reading_key_head = 1 + 8;          // '\0' window
+constexpr std::size_t reading_key_tail = 1 + 8 + 8;      // '\0' time position
 
 std::uint64_t read_be(std::string_view bytes, std::size_t width) {
   if (bytes.size() < width) throw std::invalid_argument("store key or value too short");
@@ -41,6 +42,11 @@ std::string u64_bytes(std::uint64_t value) {
 std::uint64_t time_order(std::int64_t time_ms) { return static_cast<std::uint64_t>(time_ms) ^ sign_bit; }
 std::int64_t time_from_order(std::uint64_t order) { return static_cast<std::int64_t>(order ^ sign_bit); }
 
+std::int64_t reading_window(std::int64_t time_ms) {
+  const auto window = time_ms / reading_window_ms;
+  return time_ms % reading_window_ms < 0 ? window - 1 : window;
+}
+
 std::string reading_key(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position) {
   std::string key;
   assign_reading_key(key, twin_id, time_ms, position);
@@ -50,7 +56,9 @@ std::string reading_key(std::string_view twin_id, std::int64_t time_ms, std::uin
 void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t time_ms,
                         std::uint64_t position) {
   out.clear();
-  out.reserve(twin_id.size() + reading_key_tail);
+  out.reserve(reading_key_head + twin_id.size() + reading_key_tail);
+  out.push_back('\0');
+  append_u64(out, time_order(reading_window(time_ms)));
   out.append(twin_id);
   out.push_back('\0');
   append_u64(out, time_order(time_ms));
@@ -58,7 +66,32 @@ void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t
 }
 
 reading_key_parts parse_reading_key(std::string_view key) {
-  if (key.size() < reading_key_tail) throw std::invalid_argument("reading key too short");
+  if (key.size() < reading_key_head + reading_key_tail || key[0] != '\0')
+    throw std::invalid_argument("not a reading key");
+  auto parts = parse_legacy_reading_key(key.substr(reading_key_head));
+  if (read_u64(key.substr(1)) != time_order(reading_window(parts.time_ms)))
+    throw std::invalid_argument("reading key: its window does not hold its time");
+  return parts;
+}
+
+std::string reading_window_start(std::int64_t window, std::string_view twin_id) {
+  std::string key(1, '\0');
+  append_u64(key, time_order(window));
+  key.append(twin_id);
+  return key;
+}
+
+std::string legacy_reading_key(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position) {
+  std::string key(twin_id);
+  key.push_back('\0');
+  append_u64(key, time_order(time_ms));
+  append_u64(key, position);
+  return key;
+}
+
+reading_key_parts parse_legacy_reading_key(std::string_view key) {
+  if (key.size() < reading_key_tail || key[key.size() - reading_key_tail] != '\0')
+    throw std::invalid_argument("reading key too short");
   const auto tail = key.substr(key.size() - 16);
   return {key.substr(0, key.size() - reading_key_tail), time_from_order(read_u64(tail)),
           read_u64(tail.substr(8))};

@@ -3,7 +3,7 @@
 // history by time, the log by append position, retention by time.
 //
 //   column family  key                                  value
-//   readings       twin_id '\0' time position           reading_record (kind, source, sequence, payload)
+//   readings       '\0' window twin_id '\0' time position  reading_record (kind, source, sequence, payload)
 //   batch_log      first_position                       the batch's readings (below; append order: replay)
 //   time_index     min_time first_position              empty (time order of batches: retention)
 //   snapshots      position time                        the snapshot's bytes
@@ -21,11 +21,20 @@
 // readings below its cutoff and moves the entry up to the earliest one left, so a reading listed in
 // batch_log whose time is below its batch's min_time is gone (replay skips what it cannot find).
 //
+// A reading's window is its time divided by reading_window_ms (rounded down): readings arrive close
+// to the wall clock, so new keys land in the newest windows and compaction moves older windows' files
+// down whole instead of rewriting every twin's history each time new readings reach a level (format 2
+// keyed by twin first, and ingest slowed as the store grew: bench/RESULTS.md). A twin's history is one
+// range per window that holds any reading (twin_store_reads.cpp skips the windows that hold none).
+//
 // Each family receives its keys in a nearly ascending order (batch_log, time_index), or with an
-// insert hint per twin (readings), which keeps memtable inserts cheap. Each source's highest applied
+// insert hint per window and twin (readings), which keeps memtable inserts cheap. Each source's highest applied
 // sequence is its last 'd' marker (the store keeps it in memory).
 //
-// Older formats, converted on open (twin_store.cpp): before format 2 (2026-11-26) a `log` family held
+// Older formats, converted on open (twin_store.cpp): before format 3 (2026-11-26) a reading's key was
+// twin_id '\0' time position. Every such key is at or above "\x01" (twin ids hold no NUL byte) and
+// every format 3 key below it, so a conversion cut short by a crash resumes where it stopped.
+// Before format 2 (2026-11-26) a `log` family held
 // one 'p' position -> reading key entry per reading, and time_index one time position -> twin_id
 // entry per reading (read as a batch of one: its value is ignored); before that `log` also held
 // the time index as 't' keys, and metadata max-merged 'h' and 'c' counters (the 'h' keys are no
@@ -53,6 +62,8 @@ std::uint64_t time_order(std::int64_t time_ms);
 std::int64_t time_from_order(std::uint64_t order);
 
 // `readings`
+inline constexpr std::int64_t reading_window_ms = 10'000;
+std::int64_t reading_window(std::int64_t time_ms);  // rounded down, also for negative times
 std::string reading_key(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position);
 // The same key into `out` (replacing its contents), so a loop can reuse one buffer.
 void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t time_ms,
@@ -62,7 +73,15 @@ struct reading_key_parts {
   std::int64_t time_ms = 0;
   std::uint64_t position = 0;
 };
+// Throws std::invalid_argument for a key reading_key did not make.
 reading_key_parts parse_reading_key(std::string_view key);
+// Below every key of `twin_id` in `window` and above every key of a smaller twin id there; with
+// an empty twin id, below every key of `window`.
+std::string reading_window_start(std::int64_t window, std::string_view twin_id);
+// Formats 1 and 2 (above): every legacy key is at or above legacy_readings_begin.
+inline constexpr std::string_view legacy_readings_begin = "\x01";
+std::string legacy_reading_key(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position);
+reading_key_parts parse_legacy_reading_key(std::string_view key);
 
 // `batch_log`
 std::string batch_log_key(std::uint64_t first_position);
@@ -78,7 +97,7 @@ void append_batch_log_reading(std::string& out, std::string_view twin_id, std::i
 std::vector<batch_log_reading> parse_batch_log_value(std::string_view value);
 
 // The format this build writes; a store marked with a higher one is refused on open.
-inline constexpr std::uint64_t store_format_version = 2;
+inline constexpr std::uint64_t store_format_version = 3;
 
 // The family `log` of format 1: 'p' position -> reading key, and (before 2026-11-26) 't' time keys.
 inline constexpr std::string_view append_order_prefix = "p";

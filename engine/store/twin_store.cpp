@@ -188,7 +188,7 @@ void twin_store::impl::convert_legacy_log() {
   std::string value;
   for (it->Seek(slice(keys::append_order_prefix)); it->Valid(); it->Next()) {
     const auto position = keys::position_of_append_order_key(it->key().ToStringView());
-    const auto reading = keys::parse_reading_key(it->value().ToStringView());
+    const auto reading = keys::parse_legacy_reading_key(it->value().ToStringView());
     keys::start_batch_log_value(value, 1);
     keys::append_batch_log_reading(value, reading.twin_id, reading.time_ms);
     batch.Put(batch_log, keys::batch_log_key(position), value);
@@ -204,6 +204,24 @@ void twin_store::impl::convert_legacy_log() {
   check(db->DestroyColumnFamilyHandle(legacy_log), "drop the converted append log");
   handles.pop_back();  // legacy_log was opened last
   legacy_log = nullptr;
+}
+
+// Formats 1 and 2 keyed readings by twin first (store_keys.hpp). Each chunk puts the new keys and
+// deletes the old in one write; the iterator's implicit snapshot never sees the keys it wrote.
+void twin_store::impl::convert_legacy_reading_keys() {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), readings));
+  rocksdb::WriteBatch batch;
+  for (it->Seek(slice(keys::legacy_readings_begin)); it->Valid(); it->Next()) {
+    const auto reading = keys::parse_legacy_reading_key(it->key().ToStringView());
+    batch.Put(readings, keys::reading_key(reading.twin_id, reading.time_ms, reading.position), it->value());
+    batch.Delete(readings, it->key());
+    if (batch.Count() >= 10000) {
+      write(batch, true, "convert reading keys to format 3");
+      batch.Clear();
+    }
+  }
+  check(it->status(), "convert reading keys to format 3");
+  if (batch.Count() > 0) write(batch, true, "convert reading keys to format 3");
 }
 
 twin_store::twin_store(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
@@ -254,6 +272,7 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
     state->move_legacy_time_index();
     state->convert_legacy_log();
   }
+  state->convert_legacy_reading_keys();
   state->mark_format_version();
   state->restore_last_audit_key();
   state->last_position = state->restored_last_position();

@@ -80,10 +80,11 @@ struct twin_store::impl {
   // On open: the newest audit key.
   void restore_last_audit_key();
   // On open: refuses a store of a newer format; converts format 1 (see store_keys.hpp) and drops
-  // its `log` family; then marks the store with store_format_version.
+  // its `log` family, and formats 1 and 2's reading keys; then marks the store with store_format_version.
   void check_format_version() const;
   void move_legacy_time_index();
   void convert_legacy_log();
+  void convert_legacy_reading_keys();
   void mark_format_version();
 };
 

@@ -28,16 +28,36 @@ std::vector<recorded_reading> twin_store::history(std::string_view twin_id, std:
   if (resume_token) resume_token->clear();
   if (from_ms >= to_ms) return page;
 
-  const auto end = keys::reading_key(twin_id, to_ms, 0);  // positions start at 1: below every key at to_ms
+  const auto last_window = keys::reading_window(to_ms - 1);
+  const auto end = keys::reading_window_start(last_window + 1, "");
   const rocksdb::Slice end_slice(end);
   rocksdb::ReadOptions read_options;
   read_options.iterate_upper_bound = &end_slice;
   std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(read_options, m.readings));
-  for (it->Seek(start); it->Valid() && (limit == 0 || page.size() < limit); it->Next())
-    page.push_back(store_detail::to_recorded(it->key().ToStringView(), it->value().ToStringView()));
+  // One more than a page, to know whether another page follows.
+  const std::size_t wanted = limit == 0 ? SIZE_MAX : limit + 1;
+  it->Seek(start);
+  while (it->Valid() && page.size() < wanted) {
+    const auto key = it->key().ToStringView();
+    const auto parts = keys::parse_reading_key(key);
+    if (parts.twin_id == twin_id) {
+      if (parts.time_ms >= to_ms) break;
+      page.push_back(store_detail::to_recorded(key, it->value().ToStringView()));
+      it->Next();
+      continue;
+    }
+    // Past the twin's readings in this key's window (or before them, in a later window than
+    // sought): go to the twin's place in the next window that can hold any.
+    const auto window = keys::reading_window(parts.time_ms);
+    const auto next = parts.twin_id < twin_id ? window : window + 1;
+    if (next > last_window) break;
+    it->Seek(keys::reading_window_start(next, twin_id));
+  }
   m.check(it->status(), "read history of " + std::string(twin_id));
-  if (resume_token && it->Valid() && !page.empty())
-    *resume_token = keys::resume_token(page.back().reading.time_ms, page.back().log_position);
+  if (page.size() > limit && limit != 0) {
+    page.pop_back();
+    if (resume_token) *resume_token = keys::resume_token(page.back().reading.time_ms, page.back().log_position);
+  }
   return page;
 }
 

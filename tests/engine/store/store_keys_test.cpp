@@ -12,21 +12,54 @@ namespace citytwin {
 
 namespace keys = store_keys;
 
-TEST(store_keys, reading_keys_sort_by_twin_then_time_then_position) {
+TEST(store_keys, reading_keys_sort_by_window_then_twin_then_time_then_position) {
   EXPECT_LT(keys::reading_key("segment/4", INT64_MIN, 1), keys::reading_key("segment/4", -1, 1));
   EXPECT_LT(keys::reading_key("segment/4", -1, 9), keys::reading_key("segment/4", 0, 1));
   EXPECT_LT(keys::reading_key("segment/4", 0, 1), keys::reading_key("segment/4", 0, 2));
   EXPECT_LT(keys::reading_key("segment/4", 256, 1), keys::reading_key("segment/4", 257, 1));
   EXPECT_LT(keys::reading_key("segment/4", 1000, 1), keys::reading_key("segment/4", INT64_MAX, 1));
-  // A twin whose id extends another's never falls inside the other's range.
-  EXPECT_LT(keys::reading_key("segment/4", INT64_MAX, UINT64_MAX),
-            keys::reading_key("segment/42", INT64_MIN, 0));
+  // Within a window, a twin whose id extends another's never falls inside the other's range.
+  EXPECT_LT(keys::reading_key("segment/4", keys::reading_window_ms - 1, UINT64_MAX),
+            keys::reading_key("segment/42", 0, 0));
+  // Across windows, the window comes first.
+  EXPECT_LT(keys::reading_key("segment/9", keys::reading_window_ms - 1, 1),
+            keys::reading_key("segment/1", keys::reading_window_ms, 1));
+  EXPECT_LT(keys::reading_key("segment/9", -1, 1), keys::reading_key("segment/1", 0, 1));
+  EXPECT_LT(keys::reading_window_start(0, "segment/4"), keys::reading_key("segment/4", 0, 0));
+  EXPECT_LT(keys::reading_key("segment/3", keys::reading_window_ms - 1, UINT64_MAX),
+            keys::reading_window_start(0, "segment/4"));
+  EXPECT_LT(keys::reading_key("segment/9", -1, UINT64_MAX), keys::reading_window_start(0, ""));
 
-  const auto key = keys::reading_key("segment/42", -1234, 99);
-  const auto parts = keys::parse_reading_key(key);
-  EXPECT_EQ(parts.twin_id, "segment/42");
-  EXPECT_EQ(parts.time_ms, -1234);
-  EXPECT_EQ(parts.position, 99u);
+  EXPECT_EQ(keys::reading_window(0), 0);
+  EXPECT_EQ(keys::reading_window(keys::reading_window_ms - 1), 0);
+  EXPECT_EQ(keys::reading_window(keys::reading_window_ms), 1);
+  EXPECT_EQ(keys::reading_window(-1), -1);
+  EXPECT_EQ(keys::reading_window(-keys::reading_window_ms), -1);
+  EXPECT_EQ(keys::reading_window(-keys::reading_window_ms - 1), -2);
+
+  for (const std::int64_t time : {INT64_MIN, std::int64_t{-1234}, std::int64_t{0}, INT64_MAX}) {
+    const auto key = keys::reading_key("segment/42", time, 99);
+    const auto parts = keys::parse_reading_key(key);
+    EXPECT_EQ(parts.twin_id, "segment/42");
+    EXPECT_EQ(parts.time_ms, time);
+    EXPECT_EQ(parts.position, 99u);
+  }
+  EXPECT_THROW(keys::parse_reading_key("segment/42"), std::invalid_argument);
+  EXPECT_THROW(keys::parse_reading_key(keys::legacy_reading_key("segment/42", 5, 1)), std::invalid_argument);
+  auto wrong_window = keys::reading_key("segment/42", 5, 1);
+  wrong_window[8] = 1;  // window 1 cannot hold time 5
+  EXPECT_THROW(keys::parse_reading_key(wrong_window), std::invalid_argument);
+}
+
+TEST(store_keys, legacy_reading_keys_sort_above_every_current_one_and_parse) {
+  const auto legacy = keys::legacy_reading_key("\x01", INT64_MIN, 0);  // the smallest a twin id allows
+  EXPECT_GE(legacy, std::string(keys::legacy_readings_begin));
+  EXPECT_LT(keys::reading_key("\xff\xff", INT64_MAX, UINT64_MAX), std::string(keys::legacy_readings_begin));
+  const auto key = keys::legacy_reading_key("segment/7", -3, 8);
+  const auto parts = keys::parse_legacy_reading_key(key);
+  EXPECT_EQ(parts.twin_id, "segment/7");
+  EXPECT_EQ(parts.time_ms, -3);
+  EXPECT_EQ(parts.position, 8u);
 }
 
 TEST(store_keys, resume_tokens_round_trip_and_reject_anything_else) {

@@ -94,6 +94,44 @@ TEST(twin_store, history_is_in_time_order_and_pages_without_gaps_or_repeats) {
   EXPECT_THROW(store->history("segment/42", 0, 10, 2, &token), std::invalid_argument);
 }
 
+// Readings are keyed by time window first (store_keys.hpp): a twin's history crosses windows,
+// skips the empty ones and the other twins' readings in each, and pages across window boundaries.
+TEST(twin_store, history_crosses_time_windows_and_skips_other_twins_and_empty_windows) {
+  auto store = twin_store::open(options_for_test());
+  constexpr std::int64_t w = store_keys::reading_window_ms;
+  std::vector<stored_reading> batch;
+  std::vector<std::string> expected;
+  std::int64_t times[] = {-3 * w - 1, -w, -1, 0, w - 1, w, 5 * w + 7, 1000 * w, 1000 * w + 1, 250'000 * w};
+  for (std::size_t i = 0; i < std::size(times); ++i) {
+    batch.push_back(reading("segment/4", times[i], "t" + std::to_string(i)));
+    expected.push_back("t" + std::to_string(i));
+    // Neighbours on both sides of the twin's id, in the same windows and in windows of their own.
+    batch.push_back(reading("segment/3", times[i], "below"));
+    batch.push_back(reading("segment/42", times[i] + 1, "above"));
+    batch.push_back(reading("segment/5", times[i] + 2 * w, "above"));
+  }
+  std::reverse(batch.begin(), batch.end());  // arrival order must not matter
+  store->append_batch("detectors", 1, batch);
+
+  EXPECT_EQ(payloads(all_history(*store, "segment/4")), expected);
+  EXPECT_EQ(payloads(store->history("segment/4", -w, w, 0)), (std::vector<std::string>{"t1", "t2", "t3", "t4"}));
+  EXPECT_EQ(payloads(store->history("segment/4", w, 1000 * w + 1, 0)), (std::vector<std::string>{"t5", "t6", "t7"}));
+  EXPECT_TRUE(store->history("segment/4", 6 * w, 1000 * w, 0).empty());
+  EXPECT_TRUE(all_history(*store, "segment/2").empty());
+  EXPECT_TRUE(all_history(*store, "segment/6").empty());
+
+  for (std::size_t limit : {1, 2, 3, 10}) {
+    std::string token;
+    std::vector<std::string> paged;
+    std::size_t pages = 0;
+    do {
+      for (const auto& r : store->history("segment/4", INT64_MIN, INT64_MAX, limit, &token))
+        paged.push_back(r.reading.payload);
+    } while (!token.empty() && ++pages < 20);
+    EXPECT_EQ(paged, expected) << "pages of " << limit;
+  }
+}
+
 TEST(twin_store, a_redelivered_batch_is_applied_once) {
   auto store = twin_store::open(options_for_test());
   const std::vector batch{reading("segment/1", 10, "x"), reading("segment/1", 20, "y")};
@@ -260,7 +298,7 @@ void write_format_1_store(const store_options& options, bool time_index_in_log) 
   for (const auto& [twin, time, position] :
        {std::tuple{"segment/1", 100, 1}, std::tuple{"segment/2", 5000, 2},
         std::tuple{"segment/1", 6000, 3}}) {
-    const auto key = store_keys::reading_key(twin, time, position);
+    const auto key = store_keys::legacy_reading_key(twin, time, position);
     batch.Put(handles[1], key, encode_reading_record(7, "feed", 1, "old"));
     batch.Put(handles[2], store_keys::append_order_key(position), key);
     const auto time_key = store_keys::time_order_key(time, position);
