@@ -107,7 +107,7 @@ void run_live_member(const node_arguments& a, const cluster_config& config, std:
                          {server_options{serve.grpc_address, tls_files{serve.tls_cert, serve.tls_key, serve.tls_client_ca}},
                           "node " + std::to_string(id) + " (" + me.host + ":" + std::to_string(me.port) + ")"});
   door.start();
-  if (!a.quiet) fmt::print(stderr, "node {}: front door on port {} (twins from their owning nodes, ingest via node 0)\n", id, door.port());
+  if (!a.quiet) fmt::print(stderr, "node {}: front door on port {} (twins from their owning nodes; ingest, history, stats and watches via node 0)\n", id, door.port());
   if (!serve.port_file.empty()) std::ofstream(serve.port_file) << door.port() << '\n';
   run_cluster_node(config, id, city.graph, live_trip_plan(city.graph, options), live_simulation_options(options), assignment.part_of,
                    nullptr, recovery, cluster_front_door{&access, {}});
@@ -142,6 +142,10 @@ void run_live_node(const node_arguments& a, const cluster_config& config, std::u
   live.runner = [&](const trip_plan& plan, const simulation_options& options) {
     cluster_front_door front_door;
     front_door.ingest = [&forwarded](const std::string& batch, const forwarded_caller& who) { return forwarded.ingest(batch, who); };
+    front_door.read = [&forwarded](const std::string& method, const std::string& request, const forwarded_caller& who) {
+      return forwarded.read(method, request, who);
+    };
+    front_door.view_after = [&forwarded](std::uint64_t version, std::chrono::milliseconds wait) { return forwarded.view_after(version, wait); };
     front_door.rolled_back = [&forwarded] { forwarded.resubmit_inputs(); };
     run_cluster_node(config, 0, city.graph, plan, options, assignment.part_of, nullptr, recovery, front_door);
   };
@@ -266,8 +270,8 @@ void add_node_command(CLI::App& app) {
                 "Live mode: run the live twin across the cluster instead of a batch run (the scenario gives its seed, "
                 "demand_scale and threads). Node 0 paces the windows and serves the front door (the flags below, as "
                 "`serve`), keeping readings in --data-dir/twin-store; the others host their segments until node 0 stops and "
-                "serve GetTwin and QueryTwins from the nodes that own the segments and Ingest through node 0 (acked once node 0 "
-                "stored the batch) on their own --grpc. A lost node is handled as in a batch run (with --data-dir on every node: "
+                "serve TwinService and IngestService on their own --grpc: GetTwin and QueryTwins from the nodes that own the segments, "
+                "Ingest through node 0 (acked once node 0 stored the batch), GetHistory, GetStats and WatchTwins from node 0. A lost node is handled as in a batch run (with --data-dir on every node: "
                 "started again, it rejoins, every node rolls back to the last checkpoint and node 0 applies the readings "
                 "stored since again; otherwise every node exits 75)");
   add_front_door_options(*cmd, args->front_door);

@@ -35,6 +35,26 @@ struct ingest_call {
   std::shared_ptr<std::promise<std::string>> reply;
 };
 
+struct read_call {
+  caf::actor to;
+  std::string method;
+  std::string request;
+  forwarded_caller caller;
+  std::chrono::milliseconds timeout{0};
+  std::string who;
+  std::shared_ptr<std::promise<forwarded_answer>> reply;
+};
+
+struct view_call {
+  caf::actor to;
+  bool holds_one = false;  // the asking node holds view `version`
+  std::uint64_t version = 0;
+  std::chrono::milliseconds wait{0};
+  std::chrono::milliseconds timeout{0};
+  std::string who;
+  std::shared_ptr<std::promise<twin_view>> reply;
+};
+
 }  // namespace
 
 }  // namespace citytwin
@@ -43,6 +63,8 @@ struct ingest_call {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(citytwin::segment_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(citytwin::node_segments_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(citytwin::ingest_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(citytwin::read_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(citytwin::view_call)
 
 namespace citytwin {
 
@@ -78,6 +100,20 @@ caf::behavior front_door_relay(caf::event_based_actor* self) {
         self->request(call.to, call.timeout, ingest_atom_v, std::move(call.batch), std::move(call.caller))
             .then([reply = call.reply](std::string& ack) { reply->set_value(std::move(ack)); },
                   [self, reply = call.reply, who = call.who](caf::error& e) { fail(reply, who + ": " + self->system().render(e)); });
+      },
+      [self](read_call& call) {
+        self->request(call.to, call.timeout, read_atom_v, std::move(call.method), std::move(call.request), std::move(call.caller))
+            .then([reply = call.reply](forwarded_answer& answer) { reply->set_value(std::move(answer)); },
+                  [self, reply = call.reply, who = call.who](caf::error& e) { fail(reply, who + ": " + self->system().render(e)); });
+      },
+      [self](view_call& call) {
+        self->request(call.to, call.wait + call.timeout, view_atom_v, call.holds_one, call.version,
+                      static_cast<std::int64_t>(call.wait.count()))
+            .then(
+                [reply = call.reply](std::uint64_t version, sim_time time, std::int64_t epoch_ms, std::vector<segment_snapshot>& segments) {
+                  reply->set_value(twin_view{version, time, epoch_ms, std::move(segments)});
+                },
+                [self, reply = call.reply, who = call.who](caf::error& e) { fail(reply, who + ": " + self->system().render(e)); });
       },
   };
 }
@@ -143,6 +179,29 @@ std::string cluster_access::forward_ingest(std::string batch, forwarded_caller w
   auto answer = reply->get_future();
   caf::anon_send(relay_, ingest_call{gateways_[0], std::move(batch), std::move(who), timeout, name, std::move(reply)});
   return await(std::move(answer), timeout, name);
+}
+
+forwarded_answer cluster_access::forward_read(std::string method, std::string request, forwarded_caller who,
+                                              std::chrono::milliseconds timeout) const {
+  std::shared_lock use(use_);
+  check_attached("node 0, which keeps the store,");
+  const std::string name = node_names_[0] + " did not answer " + method;
+  auto reply = std::make_shared<std::promise<forwarded_answer>>();
+  auto answer = reply->get_future();
+  caf::anon_send(relay_, read_call{gateways_[0], std::move(method), std::move(request), std::move(who), timeout, name, std::move(reply)});
+  return await(std::move(answer), timeout, name);
+}
+
+twin_view cluster_access::view_after(std::optional<std::uint64_t> known, std::chrono::milliseconds wait,
+                                     std::chrono::milliseconds timeout) const {
+  if (!known) wait = std::chrono::milliseconds(0);
+  std::shared_lock use(use_);
+  check_attached("node 0, which publishes the twin's state,");
+  const std::string name = node_names_[0] + " did not send the twin's state";
+  auto reply = std::make_shared<std::promise<twin_view>>();
+  auto answer = reply->get_future();
+  caf::anon_send(relay_, view_call{gateways_[0], known.has_value(), known.value_or(0), wait, timeout, name, std::move(reply)});
+  return await(std::move(answer), wait + timeout, name);
 }
 
 void cluster_access::attach(caf::actor_system& system, std::vector<caf::actor> gateways, std::vector<std::uint32_t> node_of,

@@ -1,7 +1,7 @@
 #pragma once
 // How the front door of a node other than node 0 reaches a live cluster: a segment's current state
-// from the node that owns it, every node's segments, and ingest forwarded to node 0, all as CAF
-// requests to the nodes' gateways. run_cluster_node attaches it once node 0 has greeted this node
+// from the node that owns it, every node's segments, and ingest, reads of its store and its published
+// view from node 0, all as CAF requests to the nodes' gateways. run_cluster_node attaches it once node 0 has greeted this node
 // and detaches it when the node leaves; a call that cannot reach the node it needs throws
 // cluster_unreachable (the front door answers UNAVAILABLE), never a stale answer. Callers are the
 // front door's threads: they hand each request to a local relay actor and wait for its answer
@@ -14,12 +14,15 @@
 #include <functional>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "engine/cluster/forwarded_answer.hpp"
 #include "engine/cluster/forwarded_caller.hpp"
+#include "engine/live/twin_view.hpp"
 #include "engine/runtime/traffic_messages.hpp"
 
 namespace citytwin {
@@ -48,6 +51,13 @@ class cluster_access {
   // Hands a serialized IngestBatch to node 0, which validates, stores and applies it; returns the
   // serialized IngestAck once node 0 has stored it durably.
   std::string forward_ingest(std::string batch, forwarded_caller who, std::chrono::milliseconds timeout) const;
+  // Hands a read this node's front door received and authorized (`method` the full gRPC method,
+  // `request` serialized) to node 0's front door; returns its answer, status included.
+  forwarded_answer forward_read(std::string method, std::string request, forwarded_caller who, std::chrono::milliseconds timeout) const;
+  // Node 0's published view: once it is newer than version `known`, or after `wait` (then with no
+  // segments if none newer came); without `known`, the current one at once. `timeout` is for node 0
+  // to answer beyond the wait.
+  twin_view view_after(std::optional<std::uint64_t> known, std::chrono::milliseconds wait, std::chrono::milliseconds timeout) const;
 
   // run_cluster_node's side.
   void attach(caf::actor_system& system, std::vector<caf::actor> gateways, std::vector<std::uint32_t> node_of,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cluster/forwarded_answer.hpp"
 #include "engine/cluster/forwarded_caller.hpp"
 #include "engine/runtime/traffic_messages.hpp"
 
@@ -80,6 +81,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin_cluster, caf::id_block::citytwin::end)
   CAF_ADD_TYPE_ID(citytwin_cluster, (citytwin::times_update))
   CAF_ADD_TYPE_ID(citytwin_cluster, (citytwin::node_hello))
   CAF_ADD_TYPE_ID(citytwin_cluster, (citytwin::forwarded_caller))
+  CAF_ADD_TYPE_ID(citytwin_cluster, (citytwin::forwarded_answer))
   CAF_ADD_ATOM(citytwin_cluster, citytwin, peers_atom, "peers")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, shutdown_atom, "shutdown")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, traffic_atom, "traffic")
@@ -89,4 +91,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(citytwin_cluster, caf::id_block::citytwin::end)
   CAF_ADD_ATOM(citytwin_cluster, citytwin, checkpoint_atom, "checkpoint")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, resume_atom, "resume")
   CAF_ADD_ATOM(citytwin_cluster, citytwin, ingest_atom, "ingest")
+  CAF_ADD_ATOM(citytwin_cluster, citytwin, read_atom, "read")
+  CAF_ADD_ATOM(citytwin_cluster, citytwin, view_atom, "view")
 CAF_END_TYPE_ID_BLOCK(citytwin_cluster)

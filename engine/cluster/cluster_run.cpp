@@ -315,6 +315,8 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       front_door.access->attach(system, peers, node_of, names, epoch_ms);
     };
   gateway_config.ingest = front_door.ingest;
+  gateway_config.read = front_door.read;
+  gateway_config.view_after = front_door.view_after;
   const std::int64_t live_epoch_ms = options.live ? options.live->epoch_at_start_ms : 0;
   auto gateway = system.spawn(node_gateway, std::move(gateway_config));
   auto teardown = [&] {

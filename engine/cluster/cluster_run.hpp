@@ -36,11 +36,16 @@ struct cluster_recovery {
 };
 
 // Live mode's front doors (README, "A cluster"): node 0 serves the full front door and takes the
-// readings other nodes' front doors forward; the others read segment states from their owners.
+// readings, reads of its store and views other nodes' front doors forward; the others read segment
+// states from their owners.
 struct cluster_front_door {
   cluster_access* access = nullptr;  // not node 0: attached once node 0 greeted this node, detached when it leaves
   // Node 0: stores and applies a batch another node's front door received (node_gateway_config::ingest).
   std::function<std::string(const std::string& batch, const forwarded_caller& who)> ingest;
+  // Node 0: answers reads of its store and its published views for other nodes' front doors
+  // (node_gateway_config::read and ::view_after).
+  std::function<forwarded_answer(const std::string& method, const std::string& request, const forwarded_caller& who)> read;
+  std::function<std::shared_ptr<const twin_view>(std::uint64_t version, std::chrono::milliseconds wait)> view_after;
   // Node 0 in live mode: every node rolled back to a checkpoint after a lost node rejoined; the
   // readings stored since must reach the simulation again.
   std::function<void()> rolled_back;

@@ -51,8 +51,9 @@ void greeted(node_gateway_type* self) {
   if (st.config.on_greeted) st.config.on_greeted(st.peers, st.live_epoch_ms);
 }
 
-// Node 0's readings from other nodes' front doors, stored and applied on a thread of its own: a
-// durable write blocks, and must never block the gateway or the simulation's workers.
+// Node 0's front-door work for other nodes' front doors, each kind on a thread of its own: a durable
+// write, a store read or a wait for the next view blocks, and must never block the gateway, the
+// simulation's workers or one another.
 caf::behavior ingest_relay(caf::event_based_actor*, std::function<std::string(const std::string&, const forwarded_caller&)> ingest) {
   return {
       [ingest](ingest_atom, const std::string& batch, const forwarded_caller& who) -> caf::result<std::string> {
@@ -63,6 +64,47 @@ caf::behavior ingest_relay(caf::event_based_actor*, std::function<std::string(co
         }
       },
   };
+}
+
+caf::behavior read_relay(caf::event_based_actor*,
+                         std::function<forwarded_answer(const std::string&, const std::string&, const forwarded_caller&)> read) {
+  return {
+      [read](read_atom, const std::string& method, const std::string& request, const forwarded_caller& who) -> caf::result<forwarded_answer> {
+        try {
+          return read(method, request, who);
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+        }
+      },
+  };
+}
+
+caf::behavior view_relay(caf::event_based_actor*,
+                         std::function<std::shared_ptr<const twin_view>(std::uint64_t, std::chrono::milliseconds)> view_after) {
+  using answer = caf::result<std::uint64_t, sim_time, std::int64_t, std::vector<segment_snapshot>>;
+  return {
+      [view_after](view_atom, bool holds_one, std::uint64_t version, std::int64_t wait_ms) -> answer {
+        try {
+          const auto view = view_after(version, std::chrono::milliseconds(holds_one ? wait_ms : 0));
+          // Nothing newer: the asking node keeps the view it holds, so its segments need not travel.
+          if (holds_one && view->version <= version)
+            return answer(view->version, view->time, view->epoch_ms, std::vector<segment_snapshot>{});
+          return answer(view->version, view->time, view->epoch_ms, view->segments);
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+        }
+      },
+  };
+}
+
+// Hands a front-door request to node 0's relay for it, or answers why this node has none.
+template <class... Ts>
+caf::result<caf::message> relay_to(node_gateway_type* self, const caf::actor& relay, Ts&&... xs) {
+  auto& st = self->state;
+  if (!relay)
+    return caf::make_error(caf::sec::runtime_error,
+                           st.config.node_names[st.config.node] + " answers no front-door calls of other nodes (only node 0 of a live cluster does)");
+  return self->delegate(relay, std::forward<Ts>(xs)...);
 }
 
 std::string seconds_text(std::chrono::milliseconds ms) { return fmt::format("{:g} s", static_cast<double>(ms.count()) / 1000); }
@@ -177,6 +219,10 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
   self->state.config = std::move(config);
   if (self->state.config.ingest)
     self->state.ingest_relay = self->spawn<caf::detached + caf::linked>(ingest_relay, self->state.config.ingest);
+  if (self->state.config.read)
+    self->state.read_relay = self->spawn<caf::detached + caf::linked>(read_relay, self->state.config.read);
+  if (self->state.config.view_after)
+    self->state.view_relay = self->spawn<caf::detached + caf::linked>(view_relay, self->state.config.view_after);
   self->set_down_handler([self](caf::down_msg& down) {
     auto& st = self->state;
     for (std::uint32_t node = 0; node < st.peers.size(); ++node)
@@ -288,6 +334,12 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
             .then([rp](std::string& ack) mutable { rp.deliver(std::move(ack)); },
                   [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
+      },
+      [self](read_atom, std::string& method, std::string& request, forwarded_caller& who) {
+        return relay_to(self, self->state.read_relay, read_atom_v, std::move(method), std::move(request), std::move(who));
+      },
+      [self](view_atom, bool holds_one, std::uint64_t version, std::int64_t wait_ms) {
+        return relay_to(self, self->state.view_relay, view_atom_v, holds_one, version, wait_ms);
       },
       [self](checkpoint_atom, std::uint64_t id, sim_time time, std::uint64_t keep_from) {
         return take_checkpoint(self, id, time, keep_from);

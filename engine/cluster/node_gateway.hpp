@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "engine/cluster/cross_node_outbox.hpp"
+#include "engine/cluster/forwarded_answer.hpp"
+#include "engine/live/twin_view.hpp"
 #include "engine/metrics/metric_handles.hpp"
 #include "engine/runtime/simulation_context.hpp"
 #include "engine/runtime/simulation_state.hpp"
@@ -46,6 +48,12 @@ struct node_gateway_config {
   // Node 0 of a live cluster: validates, stores durably and applies a serialized IngestBatch that
   // another node's front door received; returns the serialized IngestAck; throws if it cannot store.
   std::function<std::string(const std::string& batch, const forwarded_caller& who)> ingest;
+  // Node 0 of a live cluster: answers a read another node's front door received and authorized
+  // (`method` is the full gRPC method, `request` its serialized request), as its own front door would.
+  std::function<forwarded_answer(const std::string& method, const std::string& request, const forwarded_caller& who)> read;
+  // Node 0 of a live cluster: the live twin's published view once one newer than `version` exists,
+  // or the current one after `wait`; throws with the twin's failure once it stopped on one.
+  std::function<std::shared_ptr<const twin_view>(std::uint64_t version, std::chrono::milliseconds wait)> view_after;
 };
 
 struct node_gateway_state {
@@ -70,6 +78,8 @@ struct node_gateway_state {
   sim_time reported_time = 0;  // end of the last window this node completed: the time its states are read at
   std::int64_t live_epoch_ms = 0;  // from node 0's hello
   caf::actor ingest_relay;     // node 0 with `ingest`: a detached actor that calls it
+  caf::actor read_relay;       // likewise with `read`
+  caf::actor view_relay;       // likewise with `view_after`
 };
 
 using node_gateway_type = caf::stateful_actor<node_gateway_state>;
@@ -92,7 +102,11 @@ using node_gateway_type = caf::stateful_actor<node_gateway_state>;
 // after a lost node rejoined: node 0 watches the new handle. Front doors of live nodes:
 // (get_state_atom, segment) -> (segment_snapshot, time) for a segment it owns, at the end of its last
 // completed window; get_state_atom -> (vector<segment_snapshot>, time) of all its segments;
-// (ingest_atom, batch, forwarded_caller) -> ack (node 0 with `ingest`).
+// (ingest_atom, batch, forwarded_caller) -> ack (node 0 with `ingest`); (read_atom, method, request,
+// forwarded_caller) -> forwarded_answer (node 0 with `read`); (view_atom, holds_one, version, wait_ms)
+// -> (version, time, epoch_ms, vector<segment_snapshot>) (node 0 with `view_after`: the first view
+// newer than `version`, or the current one after wait_ms, with no segments if the asker holds it
+// already; at once and whole when the asker holds none).
 caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config);
 
 }  // namespace citytwin

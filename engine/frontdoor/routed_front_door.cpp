@@ -3,20 +3,33 @@
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "engine/frontdoor/twin_queries.hpp"
 #include "engine/frontdoor/twin_scan.hpp"
+#include "engine/frontdoor/twin_watch.hpp"
+#include "engine/cluster/view_mirror.hpp"
 
 namespace citytwin {
 
 namespace {
 
-constexpr const char* ask_node_0 = "this node of the cluster keeps no store; ask node 0's front door";
-
 grpc::Status unavailable(const cluster_unreachable& e) { return {grpc::StatusCode::UNAVAILABLE, e.what()}; }
+
+std::string twin_method(const char* rpc) { return "/" + std::string(v1::TwinService::service_full_name()) + "/" + rpc; }
+
+// Who called this node's front door, as node 0 audits calls forwarded from here.
+forwarded_caller forwarded_from(const grpc::ServerContext& context, const caller& who, const std::string& node_name) {
+  return {who.identity, role_name(who.granted), context.peer() + " via " + node_name};
+}
 
 class routed_twin_service final : public v1::TwinService::Service {
  public:
   routed_twin_service(const twin_catalog& catalog, const access_control& access, cluster_access& cluster,
-                      std::chrono::milliseconds timeout)
-      : catalog_(catalog), access_(access), cluster_(cluster), timeout_(timeout) {}
+                      const routed_front_door_options& options)
+      : catalog_(catalog),
+        access_(access),
+        cluster_(cluster),
+        node_name_(options.node_name),
+        timeout_(options.timeout),
+        watch_max_views_behind_(options.watch_max_views_behind),
+        node_0_views_(cluster, options.timeout) {}
 
   grpc::Status GetTwin(grpc::ServerContext* context, const v1::GetTwinRequest* request, v1::Twin* response) override {
     caller who;
@@ -52,22 +65,45 @@ class routed_twin_service final : public v1::TwinService::Service {
     return query_page(catalog_, twin_scan(catalog_, view, no_inputs_), *request, *response);
   }
 
-  grpc::Status WatchTwins(grpc::ServerContext*, const v1::WatchTwinsRequest*, grpc::ServerWriter<v1::TwinChange>*) override {
-    return {grpc::StatusCode::UNIMPLEMENTED, ask_node_0};
+  grpc::Status WatchTwins(grpc::ServerContext* context, const v1::WatchTwinsRequest* request,
+                          grpc::ServerWriter<v1::TwinChange>* writer) override {
+    caller who;
+    if (auto s = access_.authorize(*context, role::viewer, who); !s.ok()) return s;
+    std::uint64_t sent = 0;
+    return watch_twins({catalog_, no_inputs_, node_0_views_, watch_max_views_behind_}, *context, *request, *writer, sent);
   }
-  grpc::Status GetHistory(grpc::ServerContext*, const v1::GetHistoryRequest*, v1::GetHistoryResponse*) override {
-    return {grpc::StatusCode::UNIMPLEMENTED, ask_node_0};
+  grpc::Status GetHistory(grpc::ServerContext* context, const v1::GetHistoryRequest* request, v1::GetHistoryResponse* response) override {
+    return ask_node_0(*context, "GetHistory", *request, *response);
   }
-  grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest*, v1::TwinStats*) override {
-    return {grpc::StatusCode::UNIMPLEMENTED, ask_node_0};
+  grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request, v1::TwinStats* response) override {
+    return ask_node_0(*context, "GetStats", *request, *response);
   }
 
  private:
+  // A read of node 0's store: the caller's role is checked here, the answer (status included) is node 0's.
+  grpc::Status ask_node_0(grpc::ServerContext& context, const char* rpc, const google::protobuf::Message& request,
+                          google::protobuf::Message& response) {
+    caller who;
+    if (auto s = access_.authorize(context, role::viewer, who); !s.ok()) return s;
+    forwarded_answer answer;
+    try {
+      answer = cluster_.forward_read(twin_method(rpc), request.SerializeAsString(), forwarded_from(context, who, node_name_), timeout_);
+    } catch (const cluster_unreachable& e) {
+      return unavailable(e);
+    }
+    if (answer.code != grpc::StatusCode::OK) return {static_cast<grpc::StatusCode>(answer.code), answer.message};
+    if (!response.ParseFromString(answer.response)) return {grpc::StatusCode::INTERNAL, "node 0's answer could not be decoded"};
+    return grpc::Status::OK;
+  }
+
   const twin_catalog& catalog_;
   const access_control& access_;
   cluster_access& cluster_;
+  std::string node_name_;
   std::chrono::milliseconds timeout_;
+  std::size_t watch_max_views_behind_;
   const twin_inputs no_inputs_;  // grid readings only; a live cluster runs no grid
+  view_mirror node_0_views_;     // what watchers here see
 };
 
 class routed_ingest_service final : public v1::IngestService::Service {
@@ -79,7 +115,7 @@ class routed_ingest_service final : public v1::IngestService::Service {
   grpc::Status Ingest(grpc::ServerContext* context, grpc::ServerReaderWriter<v1::IngestAck, v1::IngestBatch>* stream) override {
     caller who;
     if (auto s = access_.authorize(*context, role::feed, who); !s.ok()) return s;
-    const forwarded_caller from{who.identity, role_name(who.granted), context->peer() + " via " + node_name_};
+    const forwarded_caller from = forwarded_from(*context, who, node_name_);
     v1::IngestBatch batch;
     while (stream->Read(&batch)) {
       v1::IngestAck ack;
@@ -114,7 +150,7 @@ routed_front_door::~routed_front_door() { shutdown(); }
 void routed_front_door::start() {
   refuse_unsafe_listening(options_.server, access_);
   grpc::EnableDefaultHealthCheckService(true);
-  twins_ = std::make_unique<routed_twin_service>(catalog_, access_, cluster_, options_.timeout);
+  twins_ = std::make_unique<routed_twin_service>(catalog_, access_, cluster_, options_);
   ingest_ = std::make_unique<routed_ingest_service>(access_, cluster_, options_.node_name, options_.timeout);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.server.address, server_credentials(options_.server.tls), &port_);

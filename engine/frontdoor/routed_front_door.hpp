@@ -1,9 +1,11 @@
 #pragma once
 // The front door of a live cluster's nodes other than node 0, which keep no store: GetTwin asks the
-// node that owns the segment for its current state, QueryTwins gathers every node's segments, and
-// Ingest forwards each batch to node 0 and acknowledges it only once node 0 has stored it. Same
-// roles and tokens as `serve`. What cannot reach the node it needs answers UNAVAILABLE; WatchTwins,
-// GetHistory and GetStats answer UNIMPLEMENTED, naming node 0's front door as the place to ask.
+// node that owns the segment for its current state, QueryTwins gathers every node's segments,
+// Ingest forwards each batch to node 0 and acknowledges it only once node 0 has stored it,
+// GetHistory and GetStats are answered by node 0's front door (its status and message unchanged),
+// and WatchTwins runs node 0's watch over a mirror of node 0's published views (view_mirror.hpp),
+// so a watcher gets node 0's stream. Same roles and tokens as `serve`, checked here. What cannot
+// reach the node it needs within the timeout answers UNAVAILABLE, naming that node.
 
 #include <grpcpp/grpcpp.h>
 
@@ -22,6 +24,7 @@ struct routed_front_door_options {
   server_options server;
   std::string node_name;  // "node 2 (host:port)", for the audit trail at node 0
   std::chrono::milliseconds timeout{5000};  // for each request to another node
+  std::size_t watch_max_views_behind = 8;  // as node 0's front door: a watcher further behind is dropped
 };
 
 class routed_front_door {

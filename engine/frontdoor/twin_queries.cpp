@@ -89,6 +89,13 @@ grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryReques
   return grpc::Status::OK;
 }
 
+grpc::Status audited_history(frontdoor_context& context, const audit_call& call, const grpc::Status& authorization,
+                             const v1::GetHistoryRequest& request, v1::GetHistoryResponse* response) {
+  const grpc::Status outcome = authorization.ok() ? read_history(context, request, response) : authorization;
+  context.audit.record_read(call, audit_target(request), response->entries_size(), outcome);
+  return outcome;
+}
+
 grpc::Status query_page(const twin_catalog& catalog, const twin_scan& scan, const v1::QueryTwinsRequest& request,
                         v1::QueryTwinsResponse& response) {
   if (auto problem = filter_problem(catalog, request.filter()); !problem.empty()) return invalid(problem);

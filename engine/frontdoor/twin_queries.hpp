@@ -18,6 +18,10 @@ grpc::Status stored_twin_id(frontdoor_context& context, const v1::TwinRef& ref, 
 // A twin's stored readings in a time range, one page.
 grpc::Status read_history(frontdoor_context& context, const v1::GetHistoryRequest& request,
                           v1::GetHistoryResponse* response);
+// GetHistory as node 0's front door answers it, to its own callers and to those another node of a live
+// cluster authorized: read_history once `authorization` is OK, audited under `call` either way.
+grpc::Status audited_history(frontdoor_context& context, const audit_call& call, const grpc::Status& authorization,
+                             const v1::GetHistoryRequest& request, v1::GetHistoryResponse* response);
 // What a read asked for, as the audit trail names it ("TWIN_KIND_ROAD_SEGMENT 3-11", "history of ... [start, end)").
 std::string audit_target(const v1::TwinRef& twin);
 std::string audit_target(const v1::GetHistoryRequest& request);

@@ -23,10 +23,8 @@ class twin_query_service final : public v1::TwinService::Service {
                         v1::TwinStats* response) override;
 
  private:
-  // The reads once the caller is authorized; `sent` counts the changes written.
+  // The read once the caller is authorized.
   grpc::Status query(const v1::QueryTwinsRequest& request, v1::QueryTwinsResponse& response);
-  grpc::Status watch(grpc::ServerContext& context, const v1::WatchTwinsRequest& request,
-                     grpc::ServerWriter<v1::TwinChange>& writer, std::uint64_t& sent);
 
   frontdoor_context& context_;
 };

@@ -19,6 +19,7 @@
 
 #include "engine/city/city_graph.hpp"
 #include "engine/demand/trip_generator.hpp"
+#include "engine/live/twin_view.hpp"
 #include "engine/runtime/simulation.hpp"
 
 namespace citytwin {
@@ -46,15 +47,7 @@ struct live_twin_options {
 simulation_options live_simulation_options(const live_twin_options& options);
 trip_plan live_trip_plan(const city_graph& graph, const live_twin_options& options);
 
-// One published state of every segment, immutable once published.
-struct twin_view {
-  std::uint64_t version = 0;
-  sim_time time = 0;
-  std::int64_t epoch_ms = 0;
-  std::vector<segment_snapshot> segments;
-};
-
-class live_twin {
+class live_twin final : public published_views {
  public:
   live_twin(const city_graph& graph, live_twin_options options);
   ~live_twin();
@@ -68,9 +61,8 @@ class live_twin {
   void submit_control(const segment_control& control);
   void submit_observation(segment_id segment, const detector_observation& observation);
 
-  std::shared_ptr<const twin_view> view() const;
-  // Blocks until a view newer than `version` exists (or the timeout passes, or the twin stops).
-  std::shared_ptr<const twin_view> wait_for_view_after(std::uint64_t version, std::chrono::milliseconds timeout) const;
+  std::shared_ptr<const twin_view> view() const override;
+  std::shared_ptr<const twin_view> wait_for_view_after(std::uint64_t version, std::chrono::milliseconds timeout) const override;
 
   const city_graph& graph() const { return graph_; }
   sim_time now() const { return now_.load(); }
@@ -81,8 +73,7 @@ class live_twin {
   double time_scale() const { return options_.time_scale; }
   // Controls and observations submitted and not yet taken by a window.
   std::size_t inbox_backlog() const;
-  // The simulation's error, if it stopped on one.
-  std::optional<std::string> failure() const;
+  std::optional<std::string> failure() const override;
   // The same error as thrown, of its own type (a lost cluster node is retryable); null if none.
   std::exception_ptr failure_exception() const;
 

@@ -1,8 +1,9 @@
 // The live twin on a cluster, black box: three `citytwin node --serve` processes on loopback ports
 // run Sioux Falls paced to the wall clock, each with a gRPC front door. Readings ingested at node 0
 // for a segment that lives on node 2 reach that segment, node 0's published view gathers every
-// segment from every node, the other nodes answer from the owning node and ingest through node 0,
-// and a lost node makes its segments UNAVAILABLE and ends the live run retryably.
+// segment from every node, the other nodes answer from the owning node, ingest through node 0 and
+// read its store and views, and a lost node makes its segments UNAVAILABLE and ends the live run
+// retryably.
 
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
@@ -158,14 +159,30 @@ grpc::Status get_twin(const std::shared_ptr<grpc::Channel>& channel, const std::
   return stub->GetTwin(&context, request, twin);
 }
 
-v1::GetHistoryResponse history(const std::shared_ptr<grpc::Channel>& channel, const std::string& id) {
+grpc::Status get_history(const std::shared_ptr<grpc::Channel>& channel, const std::string& id, v1::GetHistoryResponse* response) {
   auto stub = v1::TwinService::NewStub(channel);
   grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 20s);
   v1::GetHistoryRequest request;
   request.mutable_twin()->set_kind(v1::TWIN_KIND_ROAD_SEGMENT);
   request.mutable_twin()->set_id(id);
+  return stub->GetHistory(&context, request, response);
+}
+
+v1::GetHistoryResponse history(const std::shared_ptr<grpc::Channel>& channel, const std::string& id) {
   v1::GetHistoryResponse response;
-  EXPECT_TRUE(stub->GetHistory(&context, request, &response).ok());
+  const auto status = get_history(channel, id, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
+}
+
+v1::TwinStats stats(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = v1::TwinService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 20s);
+  v1::TwinStats response;
+  const auto status = stub->GetStats(&context, {}, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
   return response;
 }
 
@@ -255,6 +272,8 @@ TEST(live_cluster, every_node_serves_twins_from_their_owners_and_ingest_through_
   const auto stored = history(cluster.channel(0), id_1);
   ASSERT_EQ(stored.entries_size(), 2) << "node 0 stored the forwarded batch before node 2 acked it";
   EXPECT_EQ(stored.entries(0).source(), "node-2-feed");
+  // Node 1 reads the history from node 0's store: the same records.
+  EXPECT_EQ(history(cluster.channel(1), id_1).SerializeAsString(), stored.SerializeAsString());
   for (int node = 0; node < node_count; ++node) {
     v1::Twin twin;
     EXPECT_TRUE(eventually([&] { return get_twin(cluster.channel(node), id_1, &twin).ok() && closed_with_speed(twin, 23.5); }))
@@ -265,15 +284,49 @@ TEST(live_cluster, every_node_serves_twins_from_their_owners_and_ingest_through_
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_TRUE(again.duplicate());
   EXPECT_EQ(history(cluster.channel(0), id_1).entries_size(), 2);
-  // What needs node 0's store is asked there.
+  // GetStats at node 1 gives node 0's store counters.
+  const auto stats_0 = stats(cluster.channel(0)), stats_1 = stats(cluster.channel(1));
+  EXPECT_EQ(stats_0.readings_logged(), 2u);
+  EXPECT_EQ(stats_1.readings_logged(), stats_0.readings_logged());
+  EXPECT_EQ(stats_1.batches_written(), stats_0.batches_written());
+  EXPECT_EQ(stats_1.duplicate_batches(), 1u);
+  EXPECT_EQ(stats_1.road_segments(), cluster.city.graph.segments.size());
+
+  // A watcher at node 1 sees a closure ingested at node 2 for a segment on node 0, from node 0's views.
   {
+    const std::string id_0 = cluster.directory.id_of(cluster.first_segment_on(0));
     auto stub = v1::TwinService::NewStub(cluster.channel(1));
     grpc::ClientContext context;
-    v1::TwinStats stats;
-    EXPECT_EQ(stub->GetStats(&context, {}, &stats).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    context.set_deadline(std::chrono::system_clock::now() + 90s);
+    v1::WatchTwinsRequest request;
+    auto* watched = request.mutable_filter()->add_twins();
+    watched->set_kind(v1::TWIN_KIND_ROAD_SEGMENT);
+    watched->set_id(id_0);
+    request.mutable_filter()->mutable_predicate()->set_segment_status(v1::SEGMENT_STATUS_CLOSED);
+    request.set_send_initial_state(true);
+    auto watch = stub->WatchTwins(&context, request);
+    v1::TwinChange change;
+    ASSERT_TRUE(watch->Read(&change)) << watch->Finish().error_message();
+    EXPECT_EQ(change.type(), v1::TwinChange::CHANGE_TYPE_INITIAL_STATE_END) << "the segment is open: no initial state";
+    const auto closed = ingest(cluster.channel(2), reading_and_closure(id_0, "node-2-watched", 19.5), &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(closed.accepted(), 2u);
+    ASSERT_TRUE(watch->Read(&change)) << watch->Finish().error_message();
+    EXPECT_EQ(change.type(), v1::TwinChange::CHANGE_TYPE_ENTERED);
+    EXPECT_EQ(change.twin().id(), id_0);
+    EXPECT_EQ(change.twin().road_segment().status(), v1::SEGMENT_STATUS_CLOSED);
+    context.TryCancel();
+    EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
   }
-  cluster.nodes[0].signal(SIGTERM);
-  for (int i = 0; i < node_count; ++i) EXPECT_EQ(cluster.nodes[i].wait_exit(60s), std::optional<int>(0)) << cluster.log_text(i);
+
+  // Node 0 hangs: node 1's GetHistory answers UNAVAILABLE, naming node 0, once the timeout passed.
+  cluster.nodes[0].signal(SIGSTOP);
+  v1::GetHistoryResponse unanswered;
+  const auto hung = get_history(cluster.channel(1), id_1, &unanswered);
+  EXPECT_EQ(hung.error_code(), grpc::StatusCode::UNAVAILABLE) << hung.error_message();
+  EXPECT_NE(hung.error_message().find("node 0"), std::string::npos) << hung.error_message();
+  cluster.nodes[0].kill_and_reap();
+  for (int i : {1, 2}) EXPECT_EQ(cluster.nodes[i].wait_exit(60s), std::optional<int>(retryable_exit)) << cluster.log_text(i);
 }
 
 // Without checkpoints, a live cluster that loses a node fails as a batch run does: every node exits 75
