@@ -252,13 +252,15 @@ void window_coordinator::pull_live_inputs(sim_time start, std::vector<std::vecto
 
 void window_coordinator::publish_live_state(caf::scoped_actor& self, sim_time now) {
   std::vector<segment_snapshot> snapshots(context_.graph.segments.size());
-  for (const caf::actor& shard : context_.shards)
-    self->request(shard, caf::infinite, snapshots_atom_v, now)
-        .receive(
-            [&](std::vector<segment_snapshot>& part) {
-              for (auto& s : part) snapshots[s.segment] = std::move(s);
-            },
-            [&](caf::error& e) { throw std::runtime_error("shard did not report its segments: " + system_.render(e)); });
+  // Ordinary messages, not requests: the error a lost node's gateway sends the coordinator ends this
+  // wait as it ends a barrier's (a request's receive would wait for the lost node's answer forever).
+  for (const caf::actor& shard : context_.shards) self->send(shard, snapshots_atom_v, now);
+  for (std::size_t received = 0; received < context_.shards.size(); ++received)
+    self->receive(
+        [&](std::vector<segment_snapshot>& part) {
+          for (auto& s : part) snapshots[s.segment] = std::move(s);
+        },
+        [&](caf::error& e) { throw std::runtime_error("shard did not report its segments: " + system_.render(e)); });
   options_.live->publish(now, std::move(snapshots));
 }
 
