@@ -157,71 +157,66 @@ void twin_store::impl::mark_format_version() {
   write(batch, true, "mark the store format");
 }
 
+void twin_store::impl::convert_in_chunks(rocksdb::Iterator& it, const std::string& action,
+                                         const std::function<void(rocksdb::WriteBatch&, const rocksdb::Slice& key,
+                                                                  const rocksdb::Slice& value)>& convert) {
+  rocksdb::WriteBatch batch;
+  for (; it.Valid(); it.Next()) {
+    convert(batch, it.key(), it.value());
+    if (batch.Count() >= 10000) {
+      write(batch, true, action);
+      batch.Clear();
+    }
+  }
+  check(it.status(), action);
+  if (batch.Count() > 0) write(batch, true, action);
+}
+
 // Format 1 before 2026-11-26: 't' time position -> twin_id in `log`; the same entries as time_index's.
 void twin_store::impl::move_legacy_time_index() {
   const rocksdb::Slice end("u");  // every legacy time-order key starts with 't'
   rocksdb::ReadOptions read_options;
   read_options.iterate_upper_bound = &end;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, legacy_log));
-  rocksdb::WriteBatch batch;
-  for (it->Seek(slice(keys::legacy_time_order_prefix)); it->Valid(); it->Next()) {
-    batch.Put(time_index, it->key().ToStringView().substr(keys::legacy_time_order_prefix.size()), it->value());
-    batch.Delete(legacy_log, it->key());
-    if (batch.Count() >= 10000) {
-      write(batch, true, "move the time index to its own column family");
-      batch.Clear();
-    }
-  }
-  check(it->status(), "move the time index to its own column family");
-  if (batch.Count() > 0) write(batch, true, "move the time index to its own column family");
+  it->Seek(slice(keys::legacy_time_order_prefix));
+  convert_in_chunks(*it, "move the time index to its own column family", [&](auto& batch, const auto& key, const auto& value) {
+    batch.Put(time_index, key.ToStringView().substr(keys::legacy_time_order_prefix.size()), value);
+    batch.Delete(legacy_log, key);
+  });
 }
 
 // Format 1: 'p' position -> reading key per reading; each becomes a batch of one in batch_log (its
-// time_index entry, time position, is already the key such a batch has). Each chunk moves entries
-// in one write, so a crash midway leaves every reading in exactly one of the two logs.
+// time_index entry, time position, is already the key such a batch has).
 void twin_store::impl::convert_legacy_log() {
   const rocksdb::Slice end(slice(keys::append_order_end));
   rocksdb::ReadOptions read_options;
   read_options.iterate_upper_bound = &end;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, legacy_log));
-  rocksdb::WriteBatch batch;
-  std::string value;
-  for (it->Seek(slice(keys::append_order_prefix)); it->Valid(); it->Next()) {
-    const auto position = keys::position_of_append_order_key(it->key().ToStringView());
-    const auto reading = keys::parse_legacy_reading_key(it->value().ToStringView());
-    keys::start_batch_log_value(value, 1);
-    keys::append_batch_log_reading(value, reading.twin_id, reading.time_ms);
-    batch.Put(batch_log, keys::batch_log_key(position), value);
-    batch.Delete(legacy_log, it->key());
-    if (batch.Count() >= 10000) {
-      write(batch, true, "convert the append log to batch_log");
-      batch.Clear();
-    }
-  }
-  check(it->status(), "convert the append log to batch_log");
-  if (batch.Count() > 0) write(batch, true, "convert the append log to batch_log");
+  std::string log_value;
+  it->Seek(slice(keys::append_order_prefix));
+  convert_in_chunks(*it, "convert the append log to batch_log", [&](auto& batch, const auto& key, const auto& value) {
+    const auto reading = keys::parse_legacy_reading_key(value.ToStringView());
+    keys::start_batch_log_value(log_value, 1);
+    keys::append_batch_log_reading(log_value, reading.twin_id, reading.time_ms);
+    batch.Put(batch_log, keys::batch_log_key(keys::position_of_append_order_key(key.ToStringView())), log_value);
+    batch.Delete(legacy_log, key);
+  });
   check(db->DropColumnFamily(legacy_log), "drop the converted append log");
   check(db->DestroyColumnFamilyHandle(legacy_log), "drop the converted append log");
   handles.pop_back();  // legacy_log was opened last
   legacy_log = nullptr;
 }
 
-// Formats 1 and 2 keyed readings by twin first (store_keys.hpp). Each chunk puts the new keys and
-// deletes the old in one write; the iterator's implicit snapshot never sees the keys it wrote.
+// Formats 1 and 2 keyed readings by twin first (store_keys.hpp). The iterator's implicit snapshot
+// never sees the new keys written as it goes.
 void twin_store::impl::convert_legacy_reading_keys() {
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), readings));
-  rocksdb::WriteBatch batch;
-  for (it->Seek(slice(keys::legacy_readings_begin)); it->Valid(); it->Next()) {
-    const auto reading = keys::parse_legacy_reading_key(it->key().ToStringView());
-    batch.Put(readings, keys::reading_key(reading.twin_id, reading.time_ms, reading.position), it->value());
-    batch.Delete(readings, it->key());
-    if (batch.Count() >= 10000) {
-      write(batch, true, "convert reading keys to format 3");
-      batch.Clear();
-    }
-  }
-  check(it->status(), "convert reading keys to format 3");
-  if (batch.Count() > 0) write(batch, true, "convert reading keys to format 3");
+  it->Seek(slice(keys::legacy_readings_begin));
+  convert_in_chunks(*it, "convert reading keys to format 3", [&](auto& batch, const auto& key, const auto& value) {
+    const auto reading = keys::parse_legacy_reading_key(key.ToStringView());
+    batch.Put(readings, keys::reading_key(reading.twin_id, reading.time_ms, reading.position), value);
+    batch.Delete(readings, key);
+  });
 }
 
 twin_store::twin_store(std::unique_ptr<impl> state) : impl_(std::move(state)) {}

@@ -82,6 +82,11 @@ struct twin_store::impl {
   // On open: refuses a store of a newer format; converts format 1 (see store_keys.hpp) and drops
   // its `log` family, and formats 1 and 2's reading keys; then marks the store with store_format_version.
   void check_format_version() const;
+  // Visits what `it` holds from where it stands; `convert` adds each entry's puts and deletes to a
+  // batch written (synced) every 10,000 operations, so a crash midway leaves each entry converted or
+  // not, never half, and the next open goes on from there.
+  void convert_in_chunks(rocksdb::Iterator& it, const std::string& action,
+                         const std::function<void(rocksdb::WriteBatch&, const rocksdb::Slice& key, const rocksdb::Slice& value)>& convert);
   void move_legacy_time_index();
   void convert_legacy_log();
   void convert_legacy_reading_keys();
