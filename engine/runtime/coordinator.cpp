@@ -194,14 +194,16 @@ void window_coordinator::refresh_travel_times_locally() {
 }
 
 void window_coordinator::refresh_travel_times(caf::scoped_actor& self) {
+  // One shard at a time, with ordinary messages: the answer is shard i's, and the error a lost
+  // node's gateway sends the coordinator ends the wait (as in publish_live_state).
   for (std::size_t i = 0; i < context_.shards.size(); ++i) {
-    self->request(context_.shards[i], caf::infinite, estimates_atom_v)
-        .receive(
-            [&](const std::vector<sim_time>& shard_estimates) {
-              for (std::size_t s = 0; s < estimates_.size(); ++s)
-                if (context_.shard_of[s] == i) estimates_[s] = shard_estimates[s];
-            },
-            [&](caf::error& e) { throw std::runtime_error("shard did not answer: " + system_.render(e)); });
+    self->send(context_.shards[i], estimates_atom_v);
+    self->receive(
+        [&](const std::vector<sim_time>& shard_estimates) {
+          for (std::size_t s = 0; s < estimates_.size(); ++s)
+            if (context_.shard_of[s] == i) estimates_[s] = shard_estimates[s];
+        },
+        [&](caf::error& e) { throw std::runtime_error("shard did not answer: " + system_.render(e)); });
   }
   refresh_travel_times_locally();
 }
