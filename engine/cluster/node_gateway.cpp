@@ -54,14 +54,20 @@ void greeted(node_gateway_type* self) {
 // Node 0's front-door work for other nodes' front doors, each kind on a thread of its own: a durable
 // write, a store read or a wait for the next view blocks, and must never block the gateway, the
 // simulation's workers or one another.
+// What `run` returns, or the error its exception says, for the node that asked.
+template <class Result, class Run>
+Result answer_or_error(Run&& run) {
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+  }
+}
+
 caf::behavior ingest_relay(caf::event_based_actor*, std::function<std::string(const std::string&, const forwarded_caller&)> ingest) {
   return {
-      [ingest](ingest_atom, const std::string& batch, const forwarded_caller& who) -> caf::result<std::string> {
-        try {
-          return ingest(batch, who);
-        } catch (const std::exception& e) {
-          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
-        }
+      [ingest](ingest_atom, const std::string& batch, const forwarded_caller& who) {
+        return answer_or_error<caf::result<std::string>>([&] { return ingest(batch, who); });
       },
   };
 }
@@ -69,12 +75,8 @@ caf::behavior ingest_relay(caf::event_based_actor*, std::function<std::string(co
 caf::behavior read_relay(caf::event_based_actor*,
                          std::function<forwarded_answer(const std::string&, const std::string&, const forwarded_caller&)> read) {
   return {
-      [read](read_atom, const std::string& method, const std::string& request, const forwarded_caller& who) -> caf::result<forwarded_answer> {
-        try {
-          return read(method, request, who);
-        } catch (const std::exception& e) {
-          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
-        }
+      [read](read_atom, const std::string& method, const std::string& request, const forwarded_caller& who) {
+        return answer_or_error<caf::result<forwarded_answer>>([&] { return read(method, request, who); });
       },
   };
 }
@@ -83,16 +85,14 @@ caf::behavior view_relay(caf::event_based_actor*,
                          std::function<std::shared_ptr<const twin_view>(std::uint64_t, std::chrono::milliseconds)> view_after) {
   using answer = caf::result<std::uint64_t, sim_time, std::int64_t, std::vector<segment_snapshot>>;
   return {
-      [view_after](view_atom, bool holds_one, std::uint64_t version, std::int64_t wait_ms) -> answer {
-        try {
+      [view_after](view_atom, bool holds_one, std::uint64_t version, std::int64_t wait_ms) {
+        return answer_or_error<answer>([&] {
           const auto view = view_after(version, std::chrono::milliseconds(holds_one ? wait_ms : 0));
           // Nothing newer: the asking node keeps the view it holds, so its segments need not travel.
           if (holds_one && view->version <= version)
             return answer(view->version, view->time, view->epoch_ms, std::vector<segment_snapshot>{});
           return answer(view->version, view->time, view->epoch_ms, view->segments);
-        } catch (const std::exception& e) {
-          return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
-        }
+        });
       },
   };
 }
