@@ -68,6 +68,10 @@ live_twin_options live_options(const serve_arguments& a) {
   live.time_scale = a.time_scale;
   live.threads = a.threads;
   live.demand_scale = a.demand_scale;
+  if (!a.until.empty()) {
+    live.stop_at = parse_duration(a.until);
+    if (live.stop_at <= 0) throw std::invalid_argument("--until must be a positive simulated time");
+  }
   return live;
 }
 
@@ -201,6 +205,10 @@ void serve_live_twin(const serve_arguments& a, const loaded_city& city, live_twi
       last_snapshot = now;
     }
     if (run_for > 0 && now - started >= std::chrono::milliseconds(run_for)) break;
+    if (twin.finished()) {
+      fmt::print("the twin's clock reached {} (--until)\n", format_clock(twin.now()));
+      break;
+    }
   }
   fmt::print("shutting down\n");
   if (http) http->shutdown();
@@ -227,6 +235,7 @@ void add_front_door_options(CLI::App& command, serve_arguments& a) {
                    "/api/state, /api/twins/... and /api/events) in the audit trail");
   command.add_option("--snapshot-every", a.snapshot_every, "How often the twin's inputs are snapshotted")->capture_default_str();
   command.add_option("--run-for", a.run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
+  command.add_option("--until", a.until, "Stop when the twin's simulated clock reaches this (e.g. 6h, 90m; default: never)");
   command.add_option("--port-file", a.port_file, "Write the bound port to this file once serving");
   command.add_flag("--no-sync", a.no_sync, "Do not fsync each ack (faster; a power cut may lose the last acks)");
   command.add_option("--http", a.http_address, "Also serve the dashboard and its HTTP/JSON API on HOST:PORT (port 0 picks a free one; same tokens and TLS as gRPC)");

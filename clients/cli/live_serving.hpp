@@ -27,6 +27,7 @@ struct serve_arguments {
   bool audit_reads = false;
   std::string snapshot_every = "1m";
   std::string run_for;  // empty: until a signal
+  std::string until;    // simulated time at which the twin stops; empty: never
   std::string port_file;
   std::string metrics_address;  // empty: no /metrics endpoint
   std::string metrics_port_file;

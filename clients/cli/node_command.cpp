@@ -45,6 +45,14 @@ struct node_arguments {
   serve_arguments front_door;           // with --serve
 };
 
+void write_report(const std::string& path, const nlohmann::ordered_json& report, bool verbose) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error("cannot write the report to " + path);
+  out << report.dump(2) << '\n';
+  if (!out) throw std::runtime_error("cannot write the report to " + path);
+  if (verbose) fmt::print(stderr, "report written to {}\n", path);
+}
+
 // Where node 0 of a live cluster keeps its readings (RocksDB), beside its assignment.
 std::filesystem::path store_directory(const std::string& data_dir) { return std::filesystem::path(data_dir) / "twin-store"; }
 
@@ -139,6 +147,7 @@ void run_live_node(const node_arguments& a, const cluster_config& config, std::u
   serve.forecast = "off";
   live.forks_refused = "scenario forks and forecasts of the live twin do not run on a cluster yet";
   forwarded_ingest_target forwarded;
+  std::optional<simulation_result> result;  // of the windows run, once the twin stops
   live.runner = [&](const trip_plan& plan, const simulation_options& options) {
     cluster_front_door front_door;
     front_door.ingest = [&forwarded](const std::string& batch, const forwarded_caller& who) { return forwarded.ingest(batch, who); };
@@ -146,10 +155,14 @@ void run_live_node(const node_arguments& a, const cluster_config& config, std::u
       return forwarded.read(method, request, who);
     };
     front_door.view_after = [&forwarded](std::uint64_t version, std::chrono::milliseconds wait) { return forwarded.view_after(version, wait); };
-    front_door.rolled_back = [&forwarded] { forwarded.resubmit_inputs(); };
-    run_cluster_node(config, 0, city.graph, plan, options, assignment.part_of, nullptr, recovery, front_door);
+    result = run_cluster_node(config, 0, city.graph, plan, options, assignment.part_of, nullptr, recovery, front_door);
   };
+  const auto sim_options = live_simulation_options(live);
   serve_live_twin(serve, city, std::move(live), [&forwarded](frontdoor_context* context) { forwarded.serve_with(context); });
+  if (a.report_path.empty() || !result) return;
+  auto report = build_report(city.graph, *result, sim_options, {city.source, city.units_note, sim_options.threads, result->wall_seconds, peak_rss_megabytes()});
+  report["run"]["processes"] = config.nodes.size();
+  write_report(a.report_path, report, !a.quiet);
 }
 
 void run_node(const node_arguments& a) {
@@ -212,12 +225,7 @@ void run_node(const node_arguments& a) {
   std::cout << render_summary(report);
   std::cout << fmt::format("  {:<34} {:>16}\n", "processes", node_count)
             << fmt::format("  {:<34} {:>16}\n", "messages between processes", traffic.cross_node_messages);
-  if (!a.report_path.empty()) {
-    std::ofstream out(a.report_path);
-    if (!out) throw std::runtime_error("cannot write the report to " + a.report_path);
-    out << report.dump(2) << '\n';
-    if (verbose) fmt::print(stderr, "report written to {}\n", a.report_path);
-  }
+  if (!a.report_path.empty()) write_report(a.report_path, report, verbose);
 }
 
 }  // namespace
@@ -235,7 +243,7 @@ void add_node_command(CLI::App& app) {
   cmd->add_option("--cluster", args->cluster_path, "Cluster config (JSON: city, nodes [{id, host, port}], scenario); see README")
       ->required();
   cmd->add_option("--id", args->id, "This node's id in the config (default: the ordinal at the end of the hostname, as in a StatefulSet)");
-  cmd->add_option("--report", args->report_path, "Node 0: write the JSON report here (as `simulate --report`)");
+  cmd->add_option("--report", args->report_path, "Node 0: write the JSON report here (as `simulate --report`; with --serve, of the windows run when the live twin stops, e.g. at --until)");
   cmd->add_option("--metrics", args->metrics_address,
                   "Serve Prometheus metrics on http://HOST:PORT/metrics while the node runs (port 0 picks a free one)")
       ->check(metrics_address_error);

@@ -386,6 +386,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
         store->save_progress(id, progress);
         store->mark_complete({id, progress.time});
         keep_from = id;
+        if (options.live && options.live->checkpointed) options.live->checkpointed(progress.time);
         note(name + " complete (" +
              fmt::format("{:.0f}", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count()) +
              " ms)");
@@ -425,9 +426,12 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       lost_node = -1;
       watchdog.withdraw();
       resume(keep_from);
-      if (front_door.rolled_back) front_door.rolled_back();
+      const sim_time back_to = run_options.continue_from->time;
+      std::string again;
+      if (options.live && options.live->rolled_back)
+        again = " (" + std::to_string(options.live->rolled_back(back_to)) + " of them take their live inputs again)";
       note(node_name(peer) + " rejoined: every node rolled back to checkpoint " + std::to_string(keep_from) + " at t=" +
-           format_clock(run_options.continue_from->time) + "; the windows go on");
+           format_clock(back_to) + "; the windows go on" + again);
       return true;
     };
     while (true) {

@@ -46,9 +46,6 @@ struct cluster_front_door {
   // (node_gateway_config::read and ::view_after).
   std::function<forwarded_answer(const std::string& method, const std::string& request, const forwarded_caller& who)> read;
   std::function<std::shared_ptr<const twin_view>(std::uint64_t version, std::chrono::milliseconds wait)> view_after;
-  // Node 0 in live mode: every node rolled back to a checkpoint after a lost node rejoined; the
-  // readings stored since must reach the simulation again.
-  std::function<void()> rolled_back;
 };
 
 // Digest of what a node is about to run (city, trips, options, partition); nodes must agree.
@@ -64,8 +61,9 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
 // In live mode (options.live, node 0 only) the windows run until its keep_running hook says stop;
 // observations and controls reach segments on any node with the window order, and the published
 // views gather every node's segments. With checkpoints, a lost node that rejoins makes every node
-// roll back as in a batch run, then front_door.rolled_back re-applies the readings; a live run never
-// resumes from the checkpoints of an earlier process (node 0 deletes them when it starts).
+// roll back as in a batch run, and the windows run again with the live inputs they took the first
+// time (live_hooks::checkpointed and ::rolled_back); a live run never resumes from the checkpoints of
+// an earlier process (node 0 deletes them when it starts).
 // Node 0 returns the whole run's result (segments gathered from every node) and fills `traffic`;
 // the other nodes serve until node 0 ends the run and return nullopt. `node_of` gives each
 // segment's node. Throws std::runtime_error naming the node when a peer cannot be reached or

@@ -3,7 +3,6 @@
 #include <stdexcept>
 
 #include "engine/frontdoor/ingest_service.hpp"
-#include "engine/frontdoor/reading_application.hpp"
 #include "engine/frontdoor/twin_queries.hpp"
 
 namespace citytwin {
@@ -73,12 +72,6 @@ std::shared_ptr<const twin_view> forwarded_ingest_target::view_after(std::uint64
   auto view = twin.wait_for_view_after(version, wait);
   if (auto failure = twin.failure()) throw std::runtime_error("the live twin stopped: " + *failure);
   return view;
-}
-
-void forwarded_ingest_target::resubmit_inputs() {
-  std::shared_lock lock(mutex_);
-  if (context_ == nullptr) return;
-  for (const auto& [segment, state] : context_->inputs.segments()) send_to_simulation(segment, state, context_->twin);
 }
 
 }  // namespace citytwin

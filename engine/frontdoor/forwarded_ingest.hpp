@@ -37,9 +37,6 @@ class forwarded_ingest_target {
   // The live twin's view once newer than `version`, or the current one after `wait`; throws likewise,
   // and with the twin's failure once it stopped on one.
   std::shared_ptr<const twin_view> view_after(std::uint64_t version, std::chrono::milliseconds wait);
-  // After a rollback: every segment's newest stored event and observation reach the simulation
-  // again (those timed after the rollback point wait for their window, as on a restart).
-  void resubmit_inputs();
 
  private:
   frontdoor_context& serving() const;  // call with mutex_ held

@@ -56,7 +56,7 @@ void ingest_assimilation::apply(assimilation_batch& batch) {
     trust = batch.analytics->assess(batch.source, batch.readings);
   }
   for (const segment_update& u : batch.updates)
-    send_to_simulation(u.segment, inputs_.get(u.segment), twin_, u.events, u.observations,
+    send_to_simulation(u.segment, u.ahead ? *u.ahead : inputs_.get(u.segment), twin_, u.events, u.observations,
                        u.reading ? trust[*u.reading] : 1.0);
 }
 

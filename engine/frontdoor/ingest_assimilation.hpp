@@ -21,12 +21,14 @@ namespace citytwin {
 
 class feed_analytics;
 
-// A segment whose newest event and/or observation changed with this batch.
+// A segment whose newest event and/or observation changed with this batch, or a reading timed
+// ahead of the twin's clock, which the twin takes when its clock gets there, newest or not.
 struct segment_update {
   segment_id segment = no_segment;
   bool events = false;
   bool observations = false;
   std::optional<std::size_t> reading;  // index in the batch's `readings` whose trust weighs the observation
+  std::optional<segment_inputs> ahead;  // that reading alone; null: the segment's newest inputs
 };
 
 // What one stored batch still has to do.

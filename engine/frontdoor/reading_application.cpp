@@ -41,6 +41,12 @@ bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_
   return false;
 }
 
+std::int64_t segment_reading_time_ms(const v1::Reading& reading) {
+  if (reading.has_traffic_detector()) return reading.traffic_detector().observe_time_ms();
+  if (reading.has_segment_event()) return reading.segment_event().event_time_ms();
+  return 0;
+}
+
 void send_to_simulation(segment_id segment, const segment_inputs& state, live_twin& twin, bool events,
                         bool observations, double trust) {
   if (events)

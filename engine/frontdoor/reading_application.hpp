@@ -16,6 +16,9 @@ namespace citytwin {
 // name their building or utility node themselves, so `segment` is only used for traffic readings.
 bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_t log_position, twin_inputs& inputs);
 
+// A traffic reading's own time (observe_time_ms or event_time_ms), ms since the Unix epoch; 0 for other kinds.
+std::int64_t segment_reading_time_ms(const v1::Reading& reading);
+
 // Hands a segment's newest event and/or observation to the simulation; `trust` is the observation's
 // weight against the model (its sensor's health, engine/analytics; 1 after a restart).
 void send_to_simulation(segment_id segment, const segment_inputs& state, live_twin& twin, bool events = true,

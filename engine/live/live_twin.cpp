@@ -55,6 +55,11 @@ void live_twin::start() {
       sim.live->publish = [this](sim_time now, std::vector<segment_snapshot>&& segments) {
         publish(now, std::move(segments));
       };
+      sim.live->checkpointed = [this](sim_time time) {
+        std::lock_guard lock(inbox_mutex_);
+        journal_.keep_from(time);
+      };
+      sim.live->rolled_back = [this](sim_time to) { return roll_back(to); };
       if (options_.forks_refused.empty()) {
         sim.live->wants_state = [this] {
           std::lock_guard lock(state_mutex_);
@@ -70,6 +75,7 @@ void live_twin::start() {
       failure_ = std::current_exception();
     }
     stopping_ = true;
+    finished_ = true;
     view_changed_.notify_all();
     std::lock_guard lock(state_mutex_);
     state_taken_.notify_all();
@@ -118,6 +124,7 @@ std::shared_ptr<const simulation_state> live_twin::capture_state(std::chrono::mi
 
 bool live_twin::pace(sim_time start) {
   now_ = start;
+  if (options_.stop_at > 0 && start >= options_.stop_at) return false;
   const auto due = wall_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                      std::chrono::duration<double, std::milli>(start / options_.time_scale));
   std::unique_lock lock(view_mutex_);
@@ -149,11 +156,25 @@ void live_twin::submit_observation(segment_id segment, const detector_observatio
 void live_twin::pull(sim_time start, std::vector<segment_control>& controls,
                      std::vector<std::pair<segment_id, detector_observation>>& observations) {
   std::lock_guard lock(inbox_mutex_);
-  // Controls scheduled for later stay in the inbox until their window comes.
-  std::vector<segment_control> later;
-  for (const segment_control& c : pending_controls_) (c.at <= start ? controls : later).push_back(c);
-  pending_controls_.swap(later);
-  observations.swap(pending_observations_);
+  if (journal_.ran_before(start)) {  // after a rollback: what this window took the first time
+    window_inputs again = journal_.take(start);
+    controls = std::move(again.controls);
+    observations = std::move(again.observations);
+    return;
+  }
+  // Inputs timed later stay in the inbox until their window comes.
+  std::vector<segment_control> later_controls;
+  for (const segment_control& c : pending_controls_) (c.at <= start ? controls : later_controls).push_back(c);
+  pending_controls_.swap(later_controls);
+  std::vector<std::pair<segment_id, detector_observation>> later_observations;
+  for (auto& o : pending_observations_) (o.second.at <= start ? observations : later_observations).push_back(o);
+  pending_observations_.swap(later_observations);
+  journal_.record(start, controls, observations);
+}
+
+std::size_t live_twin::roll_back(sim_time to) {
+  std::lock_guard lock(inbox_mutex_);
+  return journal_.windows_with_inputs_from(to);
 }
 
 void live_twin::publish(sim_time now, std::vector<segment_snapshot>&& segments) {
@@ -163,6 +184,7 @@ void live_twin::publish(sim_time now, std::vector<segment_snapshot>&& segments) 
   view->segments = std::move(segments);
   {
     std::lock_guard lock(view_mutex_);
+    if (view_->version > 0 && now <= view_->time) return;  // a window run again after a rollback: readers saw it
     view->version = view_->version + 1;
     view_ = std::move(view);
   }

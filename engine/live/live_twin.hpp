@@ -19,6 +19,7 @@
 
 #include "engine/city/city_graph.hpp"
 #include "engine/demand/trip_generator.hpp"
+#include "engine/live/input_journal.hpp"
 #include "engine/live/twin_view.hpp"
 #include "engine/runtime/simulation.hpp"
 
@@ -35,6 +36,7 @@ struct live_twin_options {
   std::uint32_t threads = 1;
   sim_time publish_every = 5 * ms_per_second;
   std::int64_t epoch_at_start_ms = 0;  // the wall-clock time simulated time 0 stands for; 0 = now
+  sim_time stop_at = 0;                // the twin stops when its clock reaches this; 0 = never
   runtime_metrics metrics;             // of its simulation run
   // Runs the twin's simulation to the end (the live hooks in `options` say when): null runs it in this
   // process (run_simulation); a cluster's node 0 runs it across the nodes (run_cluster_node).
@@ -57,7 +59,8 @@ class live_twin final : public published_views {
   void start();
   void stop();  // waits for the simulation thread
 
-  // Applied in the first window that starts at or after the control's time.
+  // Each is applied in the first window that starts at or after its own time: at once when it is in
+  // the twin's past, and not before its time when ahead of the twin's clock.
   void submit_control(const segment_control& control);
   void submit_observation(segment_id segment, const detector_observation& observation);
 
@@ -74,6 +77,8 @@ class live_twin final : public published_views {
   // Controls and observations submitted and not yet taken by a window.
   std::size_t inbox_backlog() const;
   std::optional<std::string> failure() const override;
+  // The simulation has ended (reached options().stop_at, was stopped, or failed).
+  bool finished() const { return finished_.load(); }
   // The same error as thrown, of its own type (a lost cluster node is retryable); null if none.
   std::exception_ptr failure_exception() const;
 
@@ -90,6 +95,7 @@ class live_twin final : public published_views {
   void pull(sim_time start, std::vector<segment_control>& controls, std::vector<std::pair<segment_id, detector_observation>>& observations);
   void publish(sim_time now, std::vector<segment_snapshot>&& segments);
   void take_state(simulation_state&& state);
+  std::size_t roll_back(sim_time to);
 
   const city_graph& graph_;
   live_twin_options options_;
@@ -97,11 +103,13 @@ class live_twin final : public published_views {
   std::chrono::steady_clock::time_point wall_start_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};
   std::atomic<sim_time> now_{0};
 
   mutable std::mutex inbox_mutex_;
   std::vector<segment_control> pending_controls_;
   std::vector<std::pair<segment_id, detector_observation>> pending_observations_;
+  input_journal journal_;  // with the inbox mutex
 
   mutable std::mutex view_mutex_;
   mutable std::condition_variable view_changed_;

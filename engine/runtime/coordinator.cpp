@@ -438,7 +438,7 @@ void window_coordinator::run(simulation_result& result) {
     }
   }
   result.start_time = start_time;
-  result.end_time = std::max(end, options_.clear ? end : options_.duration);
+  result.end_time = live || options_.clear ? end : std::max(end, options_.duration);  // a live twin ends where it stopped
   result.departed = departed_ - departed_before;
   result.arrived = arrived_ - arrived_before;
   result.en_route = departed_ - arrived_;

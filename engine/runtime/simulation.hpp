@@ -51,6 +51,11 @@ struct live_hooks {
   std::function<bool()> wants_state;
   std::function<void(simulation_state&& state)> take_state;
   std::int64_t epoch_at_start_ms = 0;  // the wall-clock time simulated time 0 stands for (a cluster tells its nodes)
+  // A cluster's checkpoint at `time` is complete: a rollback may return there, never further back.
+  std::function<void(sim_time time)> checkpointed;
+  // The cluster rolled back to the checkpoint at `time`; the windows from there run again. Returns
+  // how many of them take inputs again (those they took the first time).
+  std::function<std::size_t(sim_time time)> rolled_back;
 };
 
 // Thrown by run_simulation when options.cancel is set.

@@ -202,6 +202,37 @@ TEST_F(frontdoor, a_watcher_sees_a_closure_as_it_happens) {
   reader->Finish();
 }
 
+// A roadworks feed announces a closure and its end together, both ahead of the twin's clock: the
+// twin closes the segment at the first time and opens it at the second, though the reopening is
+// the newer event when both arrive.
+TEST_F(frontdoor, a_planned_closure_and_its_reopening_sent_together_both_take_effect_in_turn) {
+  auto stub = v1::TwinService::NewStub(channel_);
+  auto context = call(viewer_token);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::WatchTwinsRequest request;
+  auto* ref = request.mutable_filter()->add_twins();
+  ref->set_kind(v1::TWIN_KIND_ROAD_SEGMENT);
+  ref->set_id("5-6");
+  auto reader = stub->WatchTwins(context.get(), request);
+  const std::int64_t twin_now = twin_->to_epoch_ms(twin_->now());
+  const std::int64_t close_at = twin_now + 60'000, reopen_at = twin_now + 120'000;  // 1 and 2 s of wall time
+  ingest({batch_of(1, {event("5-6", close_at, v1::SegmentEvent::KIND_CLOSED), event("5-6", reopen_at, v1::SegmentEvent::KIND_REOPENED)})});
+  std::int64_t closed_in_view = 0, reopened_in_view = 0;
+  v1::TwinChange change;
+  while (reopened_in_view == 0 && reader->Read(&change)) {
+    const auto& twin = change.twin();
+    if (twin.road_segment().status() == v1::SEGMENT_STATUS_CLOSED && closed_in_view == 0) closed_in_view = twin.update_time_ms();
+    if (twin.road_segment().status() == v1::SEGMENT_STATUS_OPEN && closed_in_view != 0) reopened_in_view = twin.update_time_ms();
+  }
+  ASSERT_NE(closed_in_view, 0) << "the closure never took effect";
+  ASSERT_NE(reopened_in_view, 0) << "the reopening never took effect";
+  EXPECT_GT(closed_in_view, close_at);  // not before its time
+  EXPECT_GT(reopened_in_view, reopen_at);
+  EXPECT_LE(closed_in_view, reopen_at);  // closed while it was meant to be
+  context->TryCancel();
+  reader->Finish();
+}
+
 TEST_F(frontdoor, a_restart_rebuilds_the_same_inputs_from_snapshot_and_log) {
   const std::int64_t now = epoch_ms_now();
   ingest({batch_of(1, {detector("1-2", now - 2000, 40), event("2-6", now - 2000, v1::SegmentEvent::KIND_CLOSED)})});
