@@ -235,6 +235,15 @@ void add_front_door_options(CLI::App& command, serve_arguments& a) {
                    "/api/state, /api/twins/... and /api/events) in the audit trail");
   command.add_option("--snapshot-every", a.snapshot_every, "How often the twin's inputs are snapshotted")->capture_default_str();
   command.add_option("--run-for", a.run_for, "Stop after this much wall time (default: until SIGINT/SIGTERM)");
+  command.add_option("--forecast", a.forecast, "Rolling forecast of the live twin: on or off")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  command.add_option("--forecast-every", a.forecast_every, "Fork the live twin for a forecast every (simulated time)")
+      ->capture_default_str();
+  command.add_option("--forecast-horizon", a.forecast_horizon, "How far ahead each forecast runs (simulated time)")
+      ->capture_default_str();
+  command.add_option("--forecast-step", a.forecast_step, "Forecast checkpoints at multiples of this (simulated time)")
+      ->capture_default_str();
   command.add_option("--until", a.until, "Stop when the twin's simulated clock reaches this (e.g. 6h, 90m; default: never)");
   command.add_option("--port-file", a.port_file, "Write the bound port to this file once serving");
   command.add_flag("--no-sync", a.no_sync, "Do not fsync each ack (faster; a power cut may lose the last acks)");

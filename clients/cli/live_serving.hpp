@@ -50,7 +50,7 @@ struct serve_arguments {
 // snapshots, HTTP, analytics), shared by `serve` and `node --serve`. Each command adds the rest.
 void add_front_door_options(CLI::App& command, serve_arguments& arguments);
 
-// The live twin's options from the flags; `runner` and `forks_refused` are the caller's to set.
+// The live twin's options from the flags; `runner` is the caller's to set.
 live_twin_options live_options(const serve_arguments& arguments);
 
 // Serves until SIGINT / SIGTERM (or --run-for). `live` comes from live_options, possibly with a

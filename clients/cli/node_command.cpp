@@ -144,8 +144,6 @@ void run_live_node(const node_arguments& a, const cluster_config& config, std::u
   if (id != 0) return run_live_member(a, config, id, city, assignment, live, recovery);
   serve.data_dir = store_directory(a.data_dir).string();
   serve.metrics_address = a.metrics_address;
-  serve.forecast = "off";
-  live.forks_refused = "scenario forks and forecasts of the live twin do not run on a cluster yet";
   forwarded_ingest_target forwarded;
   std::optional<simulation_result> result;  // of the windows run, once the twin stops
   live.runner = [&](const trip_plan& plan, const simulation_options& options) {

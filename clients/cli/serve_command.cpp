@@ -38,15 +38,6 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--grid-osm", args->grid_osm, "OSM extract with building footprints (default: the city's own)")->check(CLI::ExistingFile);
   cmd->add_option("--grid-step", args->grid_step, "Load flow every (simulated time)")->capture_default_str();
   cmd->add_option("--overload-tolerance", args->overload_tolerance, "How long a branch may stay overloaded before it trips")->capture_default_str();
-  cmd->add_option("--forecast", args->forecast, "Rolling forecast of the live twin: on or off")
-      ->check(CLI::IsMember({"on", "off"}))
-      ->capture_default_str();
-  cmd->add_option("--forecast-every", args->forecast_every, "Fork the live twin for a forecast every (simulated time)")
-      ->capture_default_str();
-  cmd->add_option("--forecast-horizon", args->forecast_horizon, "How far ahead each forecast runs (simulated time)")
-      ->capture_default_str();
-  cmd->add_option("--forecast-step", args->forecast_step, "Forecast checkpoints at multiples of this (simulated time)")
-      ->capture_default_str();
   cmd->callback([all] { run_reporting_errors([&] { serve_live_twin(all->serve, load_city(all->city), live_options(all->serve)); }); });
 }
 

@@ -51,6 +51,11 @@ typename Inspector::result_type inspect(Inspector& f, shard_state& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_cut& x) {
+  return f(x.shard, x.segments);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, trip& x) {
   return f(x.vehicle_id, x.origin, x.destination, x.departure);
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "actors/road_segment_actor.hpp"
+#include "engine/cluster/checkpoint_codec.hpp"
 #include "engine/cluster/checkpoint_store.hpp"
 #include "engine/cluster/fnv1a.hpp"
 #include "engine/cluster/loss_watchdog.hpp"
@@ -101,8 +102,6 @@ void check_inputs(const cluster_config& config, std::uint32_t node, const city_g
   for (auto n : node_of)
     if (n >= config.nodes.size()) throw std::invalid_argument("the partition names node " + std::to_string(n) + ", which the cluster lacks");
   if (options.live && node != 0) throw std::invalid_argument("only node 0 runs the live twin's coordinator (live hooks)");
-  if (options.live && options.live->take_state)
-    throw std::invalid_argument("scenario forks of a live twin do not run on a cluster yet (no take_state hook)");
 }
 
 // Node 0: do all nodes run the same city, demand, options and partition?
@@ -355,6 +354,19 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     greet(self, config, gateways, fingerprint, live_epoch_ms);
     context.shards = gateways;
     context.on_times_published = [&](const travel_times& times) { publish_times(self, gateways, times); };
+    // A scenario fork of the live twin: every node's share of the cut, asked of its gateway.
+    context.gather_cut = [&] {
+      caf::scoped_actor asker{system};
+      const auto wait = to_ms(recovery.barrier_timeout_s > 0 ? recovery.barrier_timeout_s : 3600);
+      std::vector<node_cut> parts;
+      for (std::uint32_t j = 0; j < node_count; ++j)
+        asker->request(gateways[j], wait, cut_atom_v)
+            .receive([&](std::string& bytes) { parts.push_back(decode_checkpoint_part<node_cut>(bytes)); },
+                     [&](caf::error& e) {
+                       throw std::runtime_error(node_name(config.nodes[j]) + " did not give its share of the cut: " + system.render(e));
+                     });
+      return parts;
+    };
     simulation_options run_options = options;
     run_options.barrier_timeout_s = recovery.barrier_timeout_s;
     std::uint64_t last_id = 0, keep_from = 0;  // the last checkpoint id used, the last complete one

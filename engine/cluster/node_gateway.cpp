@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string>
 
+#include "engine/cluster/checkpoint_codec.hpp"
+
 namespace citytwin {
 
 namespace {
@@ -164,7 +166,51 @@ void flush_and_report(node_gateway_type* self, shard_report& report) {
   if (st.unacknowledged == 0) report_window(self);
 }
 
-// Captures the local shard and segments (idle between windows) and has their part written.
+// Captures the local shard and segments (idle between windows); `use` gets them (segments by id)
+// and answers `rp`, which gets the first error instead if an actor fails to answer.
+template <class Use>
+void collect_local_cut(node_gateway_type* self, caf::response_promise rp, Use use) {
+  auto& st = self->state;
+  struct captured {
+    node_cut cut;
+    std::size_t waiting = 0;
+    bool failed = false;
+  };
+  auto taken = std::make_shared<captured>();
+  taken->waiting = st.config.owned.size() + 1;
+  auto fail = [rp, taken](caf::error& e) mutable {
+    if (!taken->failed) rp.deliver(std::move(e));
+    taken->failed = true;
+  };
+  auto one_done = [rp, taken, use]() mutable {
+    if (--taken->waiting > 0 || taken->failed) return;
+    auto& segments = taken->cut.segments;
+    std::sort(segments.begin(), segments.end(),
+              [](const segment_state& a, const segment_state& b) { return a.model.spec().id < b.model.spec().id; });
+    try {
+      use(std::move(taken->cut), rp);
+    } catch (const std::exception& e) {
+      rp.deliver(caf::make_error(caf::sec::runtime_error, std::string(e.what())));
+    }
+  };
+  self->request(st.config.shard, caf::infinite, capture_atom_v)
+      .then(
+          [taken, one_done](shard_state& s) mutable {
+            taken->cut.shard = std::move(s);
+            one_done();
+          },
+          fail);
+  for (segment_id s : st.config.owned)
+    self->request(st.config.context->segment_actors[s], caf::infinite, capture_atom_v)
+        .then(
+            [taken, one_done](segment_state& segment) mutable {
+              taken->cut.segments.push_back(std::move(segment));
+              one_done();
+            },
+            fail);
+}
+
+// Captures the local shard and segments and has their part of checkpoint `id` written.
 caf::response_promise take_checkpoint(node_gateway_type* self, std::uint64_t id, sim_time time, std::uint64_t keep_from) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
@@ -172,44 +218,18 @@ caf::response_promise take_checkpoint(node_gateway_type* self, std::uint64_t id,
     rp.deliver(caf::make_error(caf::sec::runtime_error, st.config.node_names[st.config.node] + " keeps no checkpoints (no --data-dir)"));
     return rp;
   }
-  struct captured {
-    shard_state shard;
-    std::vector<segment_state> segments;
-    std::size_t waiting = 0;
-    bool failed = false;
-  };
-  auto cut = std::make_shared<captured>();
-  cut->waiting = st.config.owned.size() + 1;
-  auto fail = [rp, cut](caf::error& e) mutable {
-    if (!cut->failed) rp.deliver(std::move(e));
-    cut->failed = true;
-  };
-  auto one_done = [self, rp, cut, id, time, keep_from]() mutable {
-    if (--cut->waiting > 0 || cut->failed) return;
-    std::sort(cut->segments.begin(), cut->segments.end(),
-              [](const segment_state& a, const segment_state& b) { return a.model.spec().id < b.model.spec().id; });
-    try {
-      self->state.config.save_checkpoint(id, time, keep_from, std::move(cut->shard), std::move(cut->segments));
-      rp.deliver(caf::ok_atom_v);
-    } catch (const std::exception& e) {
-      rp.deliver(caf::make_error(caf::sec::runtime_error, std::string(e.what())));
-    }
-  };
-  self->request(st.config.shard, caf::infinite, capture_atom_v)
-      .then(
-          [cut, one_done](shard_state& s) mutable {
-            cut->shard = std::move(s);
-            one_done();
-          },
-          fail);
-  for (segment_id s : st.config.owned)
-    self->request(st.config.context->segment_actors[s], caf::infinite, capture_atom_v)
-        .then(
-            [cut, one_done](segment_state& segment) mutable {
-              cut->segments.push_back(std::move(segment));
-              one_done();
-            },
-            fail);
+  collect_local_cut(self, rp, [self, id, time, keep_from](node_cut&& cut, caf::response_promise& answer) {
+    self->state.config.save_checkpoint(id, time, keep_from, std::move(cut.shard), std::move(cut.segments));
+    answer.deliver(caf::ok_atom_v);
+  });
+  return rp;
+}
+
+// Captures the local shard and segments for node 0's cut of the whole twin (a scenario fork),
+// encoded as a checkpoint part is (checkpoint_codec.hpp): the nodes of a cluster share one build.
+caf::response_promise send_cut(node_gateway_type* self) {
+  auto rp = self->make_response_promise();
+  collect_local_cut(self, rp, [](node_cut&& cut, caf::response_promise& answer) { answer.deliver(encode_checkpoint_part(cut)); });
   return rp;
 }
 
@@ -344,6 +364,7 @@ caf::behavior node_gateway(node_gateway_type* self, node_gateway_config config) 
       [self](checkpoint_atom, std::uint64_t id, sim_time time, std::uint64_t keep_from) {
         return take_checkpoint(self, id, time, keep_from);
       },
+      [self](cut_atom) { return send_cut(self); },
       [self](resume_atom, std::uint64_t id, std::uint32_t attempt) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (!st.config.restore_checkpoint)

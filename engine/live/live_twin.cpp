@@ -60,13 +60,11 @@ void live_twin::start() {
         journal_.keep_from(time);
       };
       sim.live->rolled_back = [this](sim_time to) { return roll_back(to); };
-      if (options_.forks_refused.empty()) {
-        sim.live->wants_state = [this] {
-          std::lock_guard lock(state_mutex_);
-          return state_requested_ > state_served_;
-        };
-        sim.live->take_state = [this](simulation_state&& state) { take_state(std::move(state)); };
-      }
+      sim.live->wants_state = [this] {
+        std::lock_guard lock(state_mutex_);
+        return state_requested_ > state_served_;
+      };
+      sim.live->take_state = [this](simulation_state&& state) { take_state(std::move(state)); };
       const trip_plan plan = live_trip_plan(graph_, options_);
       if (options_.runner) options_.runner(plan, sim);
       else run_simulation(graph_, plan, sim);
@@ -113,7 +111,6 @@ void live_twin::take_state(simulation_state&& state) {
 }
 
 std::shared_ptr<const simulation_state> live_twin::capture_state(std::chrono::milliseconds timeout) {
-  if (!options_.forks_refused.empty()) throw std::runtime_error(options_.forks_refused);
   std::unique_lock lock(state_mutex_);
   const std::uint64_t ticket = ++state_requested_;
   state_taken_.wait_for(lock, timeout, [&] { return state_served_ >= ticket || stopping_.load(); });

@@ -41,7 +41,6 @@ struct live_twin_options {
   // Runs the twin's simulation to the end (the live hooks in `options` say when): null runs it in this
   // process (run_simulation); a cluster's node 0 runs it across the nodes (run_cluster_node).
   std::function<void(const trip_plan& plan, const simulation_options& options)> runner;
-  std::string forks_refused;  // non-empty: the runner takes no cuts, capture_state throws this
 };
 
 // The simulation a live twin runs (live hooks and runner aside) and its demand: every node of a
@@ -85,8 +84,8 @@ class live_twin final : public published_views {
   // A consistent cut of the twin at the next window boundary (simulation_state.hpp), for forking
   // scenarios. The simulation pauses only while the actors copy their state; ingest never waits.
   // Controls already scheduled for later are in it; inputs still in the inbox are not (they come after
-  // the cut). Throws std::runtime_error if the twin stops or no boundary comes within `timeout`, or
-  // with options().forks_refused when its runner takes no cuts.
+  // the cut). On a cluster the cut gathers every node's segments. Throws std::runtime_error if the
+  // twin stops or no boundary comes within `timeout`.
   std::shared_ptr<const simulation_state> capture_state(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   const live_twin_options& options() const { return options_; }
 

@@ -89,30 +89,42 @@ simulation_state window_coordinator::capture(caf::scoped_actor& self, sim_time t
   state.shard_estimates.assign(n, 0);
   for (const auto& list : bookings)
     for (const auto& b : list) state.bookings[b.segment] = std::min(state.bookings[b.segment], b.window);
-  for (const caf::actor& shard : context_.shards)
-    self->request(shard, caf::infinite, capture_atom_v)
-        .receive(
-            [&](shard_state& s) {
-              for (const auto& [segment, window] : s.bookings)
-                state.bookings[segment] = std::min(state.bookings[segment], window);
-              for (const auto& [segment, estimate] : s.estimates) state.shard_estimates[segment] = estimate;
-              state.departures.insert(state.departures.end(), s.departures.begin(), s.departures.end());
-            },
-            [&](caf::error& e) { throw std::runtime_error("shard did not answer: " + system_.render(e)); });
+  auto add_shard = [&](const shard_state& s) {
+    for (const auto& [segment, window] : s.bookings) state.bookings[segment] = std::min(state.bookings[segment], window);
+    for (const auto& [segment, estimate] : s.estimates) state.shard_estimates[segment] = estimate;
+    state.departures.insert(state.departures.end(), s.departures.begin(), s.departures.end());
+  };
+  std::vector<std::optional<segment_state>> segments(n);
+  if (context_.gather_cut) {
+    for (auto& part : context_.gather_cut()) {
+      add_shard(part.shard);
+      for (auto& s : part.segments) {
+        const auto id = s.model.spec().id;
+        if (id < n) segments[id] = std::move(s);
+      }
+    }
+  } else {
+    for (const caf::actor& shard : context_.shards)
+      self->request(shard, caf::infinite, capture_atom_v)
+          .receive([&](shard_state& s) { add_shard(s); },
+                   [&](caf::error& e) { throw std::runtime_error("shard did not answer: " + system_.render(e)); });
+    for (const caf::actor& segment : context_.segment_actors) self->send(segment, capture_atom_v);
+    std::size_t received = 0;
+    self->receive_for(received, n)(
+        [&](segment_state& s) {
+          const auto id = s.model.spec().id;
+          segments[id] = std::move(s);
+        },
+        [&](caf::error& e) { throw std::runtime_error("segment did not answer: " + system_.render(e)); });
+  }
   std::sort(state.departures.begin(), state.departures.end(), [](const trip& a, const trip& b) {
     return std::tie(a.departure, a.vehicle_id) < std::tie(b.departure, b.vehicle_id);
   });
-  std::vector<std::optional<segment_state>> segments(n);
-  for (const caf::actor& segment : context_.segment_actors) self->send(segment, capture_atom_v);
-  std::size_t received = 0;
-  self->receive_for(received, n)(
-      [&](segment_state& s) {
-        const auto id = s.model.spec().id;
-        segments[id] = std::move(s);
-      },
-      [&](caf::error& e) { throw std::runtime_error("segment did not answer: " + system_.render(e)); });
   state.segments.reserve(n);
-  for (auto& s : segments) state.segments.push_back(std::move(*s));
+  for (segment_id s = 0; s < n; ++s) {
+    if (!segments[s]) throw std::runtime_error("the cut lacks segment " + std::to_string(s));
+    state.segments.push_back(std::move(*segments[s]));
+  }
   state.scheduled.assign(controls_.begin() + static_cast<std::ptrdiff_t>(next_control_), controls_.end());
   save_routing_view(state);
   state.unroutable = unroutable_before_ + result.unroutable;

@@ -11,6 +11,7 @@
 #include "engine/demand/route_table.hpp"
 #include "engine/city/city_graph.hpp"
 #include "engine/routing/router.hpp"
+#include "engine/runtime/simulation_state.hpp"
 
 namespace citytwin {
 
@@ -32,6 +33,9 @@ struct simulation_context {
   std::vector<caf::actor> shards;
   // Called whenever the coordinator replaces `times`; a cluster sends them on to the other nodes.
   std::function<void(const travel_times&)> on_times_published;
+  // Set in a cluster, whose segments live in several processes: every node's share of a cut taken
+  // now (between windows, all idle). Null: the coordinator asks the local actors.
+  std::function<std::vector<node_cut>()> gather_cut;
 
   [[nodiscard]] window_index window_of(sim_time t) const { return t / window_length; }
 };

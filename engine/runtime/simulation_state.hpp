@@ -36,6 +36,12 @@ struct shard_state {
   std::vector<trip> departures;
 };
 
+// One process's share of a cut: its shard's and its segments' (a cluster node's, or all of them).
+struct node_cut {
+  shard_state shard;
+  std::vector<segment_state> segments;  // by segment id
+};
+
 struct simulation_state {
   sim_time time = 0;  // the boundary: every window ending at or before it has run, none after
   std::uint64_t seed = 1;

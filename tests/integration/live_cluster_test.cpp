@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "citytwin/v1/forecast.grpc.pb.h"
 #include "citytwin/v1/twin.grpc.pb.h"
 #include "engine/cluster/stored_assignment.hpp"
 #include "engine/frontdoor/segment_directory.hpp"
@@ -79,6 +80,7 @@ struct live_cluster {
                      node_dir.string(), "--grpc", "127.0.0.1:0", "--port-file", (dir / ("grpc" + std::to_string(i) + ".port")).string(),
                      "--no-sync"};
       if (std::find(extra.begin(), extra.end(), "--time-scale") == extra.end()) commands[i].insert(commands[i].end(), {"--time-scale", "60"});
+      if (std::find(extra.begin(), extra.end(), "--forecast") == extra.end()) commands[i].insert(commands[i].end(), {"--forecast", "off"});
       commands[i].insert(commands[i].end(), extra.begin(), extra.end());
       if (start_now) start(i);
     }
@@ -501,6 +503,39 @@ TEST(live_cluster, a_resumed_live_twin_equals_an_uninterrupted_run_with_the_same
   const auto& b = uninterrupted.at("segments");
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "segment row " << i;
+}
+
+
+// Scenario forks and the rolling forecast of a live cluster start from a cut that node 0 gathers
+// from every node: a closure scenario runs at node 0 and reports a fork with vehicles on the
+// network, and forecasts are published.
+TEST(live_cluster, node_0_forks_scenarios_and_forecasts_from_a_cut_of_every_node) {
+  live_cluster cluster({"--forecast", "on", "--forecast-every", "5m", "--forecast-horizon", "10m"});
+  ASSERT_TRUE(cluster.serving());
+  const std::string on_2 = cluster.directory.id_of(cluster.widest_segment_on(2));
+  auto scenarios = v1::ScenarioService::NewStub(cluster.channel(0));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 120s);
+  v1::RunScenarioRequest request;
+  request.set_spec(R"({"schema_version": 1, "name": "cluster fork", "city": "data/tntp/SiouxFalls", "horizon": "10m",
+    "variants": [{"name": "closed", "interventions": [{"at": "0s", "close": ")" + on_2 + R"("}]}]})");
+  auto reader = scenarios->RunScenario(&context, request);
+  v1::ScenarioProgress last;
+  for (v1::ScenarioProgress m; reader->Read(&m);) last = m;
+  const auto status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << cluster.log_text(0);
+  ASSERT_EQ(last.state(), v1::SCENARIO_STATE_SUCCEEDED) << last.error_message();
+  const auto report = nlohmann::json::parse(last.report_json());
+  ASSERT_EQ(report.at("branches").size(), 2u);
+  EXPECT_GT(report.at("fork").at("vehicles_on_network").get<int>(), 0) << report.at("fork").dump();
+
+  auto forecasts = v1::ForecastService::NewStub(cluster.channel(0));
+  v1::ForecastStatus forecast;
+  EXPECT_TRUE(eventually([&] {
+    grpc::ClientContext c;
+    return forecasts->GetForecastStatus(&c, {}, &forecast).ok() && forecast.runs() >= 1;
+  })) << forecast.ShortDebugString() << "\n" << cluster.log_text(0);
+  EXPECT_EQ(forecast.failed(), 0u) << forecast.last_error();
 }
 
 }  // namespace citytwin::testing
