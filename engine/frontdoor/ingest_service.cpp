@@ -46,9 +46,8 @@ assimilation_batch ingest_service::plan_assimilation(const v1::IngestBatch& batc
     const bool newest = record_reading(reading, grid_reading ? no_segment : target.segment, first_log_position + k, context_.inputs);
     if (!grid_reading && context_.twin.from_epoch_ms(segment_reading_time_ms(reading)) > context_.twin.now()) {
       // Timed ahead of the clock (a planned closure, say): the twin passes through it even if a later one came first.
-      twin_inputs alone;
-      record_reading(reading, target.segment, first_log_position + k, alone);
-      plan.updates.push_back({target.segment, reading.has_segment_event(), reading.has_traffic_detector(), assessed, alone.get(target.segment)});
+      plan.updates.push_back({target.segment, reading.has_segment_event(), reading.has_traffic_detector(), assessed,
+                              inputs_of(reading, target.segment, first_log_position + k)});
       continue;
     }
     if (!newest) continue;

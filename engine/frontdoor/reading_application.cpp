@@ -1,5 +1,6 @@
 #include "engine/frontdoor/reading_application.hpp"
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <variant>
@@ -39,6 +40,12 @@ bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_
     return newest;
   }
   return false;
+}
+
+segment_inputs inputs_of(const v1::Reading& reading, segment_id segment, std::uint64_t log_position) {
+  twin_inputs alone;
+  record_reading(reading, segment, log_position, alone);
+  return alone.get(segment);
 }
 
 std::int64_t segment_reading_time_ms(const v1::Reading& reading) {
@@ -88,6 +95,52 @@ void send_to_grid(const v1::Reading& reading, std::uint64_t log_position, const 
   }
 }
 
+namespace {
+
+const std::string segment_prefix = "segment/";
+
+// The segment a stored reading names; nullopt for a building's or utility node's.
+std::optional<segment_id> stored_segment(const twin_catalog& catalog, const std::string& twin_id) {
+  if (twin_id.rfind(segment_prefix, 0) != 0) return std::nullopt;
+  const auto resolved = catalog.directory.resolve(std::string_view(twin_id).substr(segment_prefix.size()));
+  if (!std::holds_alternative<segment_id>(resolved))
+    throw std::runtime_error("the store names " + twin_id + ", which this city does not have; was it written for another city?");
+  return std::get<segment_id>(resolved);
+}
+
+v1::Reading decode_stored(const recorded_reading& r) {
+  v1::Reading reading;
+  if (!reading.ParseFromString(r.reading.payload))
+    throw std::runtime_error("stored reading " + std::to_string(r.log_position) + " cannot be decoded");
+  return reading;
+}
+
+// Traffic readings timed after the twin's clock (planned closures, say), per segment in time order,
+// each with its inputs alone: a restarted twin takes every one of them when its clock gets there.
+std::map<segment_id, std::vector<std::pair<v1::Reading, segment_inputs>>> readings_ahead(const twin_store& store,
+                                                                                      const twin_catalog& catalog,
+                                                                                      const live_twin& twin) {
+  std::map<segment_id, std::vector<std::pair<v1::Reading, segment_inputs>>> ahead;
+  store.readings_from(twin.to_epoch_ms(twin.now()) + 1, [&](const recorded_reading& r) {
+    const auto segment = stored_segment(catalog, r.reading.twin_id);
+    if (!segment) return;
+    auto reading = decode_stored(r);
+    auto alone = inputs_of(reading, *segment, r.log_position);
+    ahead[*segment].emplace_back(std::move(reading), std::move(alone));
+  });
+  return ahead;
+}
+
+// A segment's newest inputs at `epoch_ms`, from its history in the store.
+segment_inputs inputs_as_of(const twin_store& store, const twin_catalog& catalog, segment_id segment, std::int64_t epoch_ms) {
+  twin_inputs scratch;
+  const std::string twin_id = segment_prefix + catalog.directory.id_of(segment);
+  for (const auto& r : store.history(twin_id, 1, epoch_ms + 1, 0)) record_reading(decode_stored(r), segment, r.log_position, scratch);
+  return scratch.get(segment);
+}
+
+}  // namespace
+
 restore_summary restore_twin(const twin_store& store, const twin_catalog& catalog, twin_inputs& inputs, live_twin& twin) {
   restore_summary summary;
   std::uint64_t after = 0;
@@ -96,25 +149,20 @@ restore_summary restore_twin(const twin_store& store, const twin_catalog& catalo
     after = snapshot->log_position;
     summary.from_snapshot = true;
   }
-  const std::string prefix = "segment/";
   store.replay_after(after, [&](const recorded_reading& r) {
     ++summary.replayed;
-    segment_id segment = no_segment;
-    if (r.reading.twin_id.rfind(prefix, 0) == 0) {
-      const auto resolved = catalog.directory.resolve(std::string_view(r.reading.twin_id).substr(prefix.size()));
-      if (!std::holds_alternative<segment_id>(resolved))
-        throw std::runtime_error("the store names " + r.reading.twin_id + ", which this city does not have; was it "
-                                 "written for another city?");
-      segment = std::get<segment_id>(resolved);
-    }
-    v1::Reading reading;
-    if (!reading.ParseFromString(r.reading.payload))
-      throw std::runtime_error("stored reading " + std::to_string(r.log_position) + " cannot be decoded");
-    record_reading(reading, segment, r.log_position, inputs);
+    record_reading(decode_stored(r), stored_segment(catalog, r.reading.twin_id).value_or(no_segment), r.log_position, inputs);
   });
+  const auto ahead = readings_ahead(store, catalog, twin);
   const inputs_state state = inputs.state();
   for (const auto& [segment, segment_state] : state.segments) {
-    send_to_simulation(segment, segment_state, twin);
+    const auto planned = ahead.find(segment);
+    if (planned == ahead.end()) {
+      send_to_simulation(segment, segment_state, twin);
+    } else {  // its newest inputs lie ahead of the clock: what holds now first, then each one in turn
+      send_to_simulation(segment, inputs_as_of(store, catalog, segment, twin.to_epoch_ms(twin.now())), twin);
+      for (const auto& [reading, alone] : planned->second) send_to_simulation(segment, alone, twin, reading.has_segment_event(), reading.has_traffic_detector());
+    }
     ++summary.segments_with_inputs;
   }
   const std::size_t grid_twins = state.meters.size() + state.nodes.size();

@@ -16,6 +16,10 @@ namespace citytwin {
 // name their building or utility node themselves, so `segment` is only used for traffic readings.
 bool record_reading(const v1::Reading& reading, segment_id segment, std::uint64_t log_position, twin_inputs& inputs);
 
+// A traffic reading's inputs on their own, not merged with its segment's others (one timed ahead of
+// the twin's clock is taken in turn, newest or not).
+segment_inputs inputs_of(const v1::Reading& reading, segment_id segment, std::uint64_t log_position);
+
 // A traffic reading's own time (observe_time_ms or event_time_ms), ms since the Unix epoch; 0 for other kinds.
 std::int64_t segment_reading_time_ms(const v1::Reading& reading);
 
@@ -36,7 +40,9 @@ struct restore_summary {
   std::uint64_t grid_twins_without_grid = 0;  // ... that had readings but this run has no grid (no --grid)
 };
 
-// Snapshot + replay into `inputs`, then every segment's state into the (not yet started) twin and
+// Snapshot + replay into `inputs`, then every segment's state into the (not yet started) twin (for a
+// segment with readings timed after the twin's clock: its state at the clock from its history, then
+// each of those readings in turn, so planned closures and reopenings all happen), and
 // every building's and utility node's into the (not yet started) grid. Throws std::runtime_error when
 // the store names twins this city or grid does not have.
 restore_summary restore_twin(const twin_store& store, const twin_catalog& catalog, twin_inputs& inputs, live_twin& twin);

@@ -124,6 +124,10 @@ class twin_store {
   std::vector<recorded_reading> history(std::string_view twin_id, std::int64_t from_ms, std::int64_t to_ms,
                                         std::size_t limit, std::string* resume_token = nullptr) const;
 
+  // Visits every reading, of any twin, whose own time is at or after from_ms: by 10-second window
+  // of its time, then twin, then time. Only the windows from from_ms's on are read.
+  void readings_from(std::int64_t from_ms, const std::function<void(const recorded_reading&)>& visit) const;
+
   // Visits every reading with a log position after `log_position`, in append order, as of the
   // moment of the call. Readings already purged are not visited.
   void replay_after(std::uint64_t log_position,

@@ -61,6 +61,21 @@ std::vector<recorded_reading> twin_store::history(std::string_view twin_id, std:
   return page;
 }
 
+void twin_store::readings_from(std::int64_t from_ms, const std::function<void(const recorded_reading&)>& visit) const {
+  const auto& m = *impl_;
+  const std::string end(keys::legacy_readings_begin);  // every key of this format sorts below it
+  const rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(read_options, m.readings));
+  for (it->Seek(keys::reading_window_start(keys::reading_window(from_ms), "")); it->Valid(); it->Next()) {
+    const auto key = it->key().ToStringView();
+    if (keys::parse_reading_key(key).time_ms < from_ms) continue;  // earlier in from_ms's own window
+    visit(store_detail::to_recorded(key, it->value().ToStringView()));
+  }
+  m.check(it->status(), "read the readings timed from " + std::to_string(from_ms));
+}
+
 void twin_store::replay_after(std::uint64_t log_position,
                               const std::function<void(const recorded_reading&)>& visit) const {
   const auto& m = *impl_;

@@ -233,6 +233,57 @@ TEST_F(frontdoor, a_planned_closure_and_its_reopening_sent_together_both_take_ef
   reader->Finish();
 }
 
+// After a restart the segment is in the state it had at the restart, and a closure and its
+// reopening planned for later still both happen: the store's readings timed ahead of the restarted
+// twin's clock are each taken in turn, though the snapshot keeps only the newest of a kind.
+TEST_F(frontdoor, a_restart_keeps_the_state_that_holds_now_and_every_event_planned_for_later) {
+  const std::int64_t now = epoch_ms_now();
+  const std::int64_t close_at = now + 10 * 60'000, reopen_at = now + 20 * 60'000;
+  ingest({batch_of(1, {event("5-6", now - 2000, v1::SegmentEvent::KIND_CLOSED)})});  // closed now (by the wall clock)
+  ingest({batch_of(2, {event("3-4", close_at, v1::SegmentEvent::KIND_CLOSED), event("3-4", reopen_at, v1::SegmentEvent::KIND_REOPENED),
+                       event("5-6", reopen_at, v1::SegmentEvent::KIND_REOPENED)})});
+  {
+    std::unique_lock lock(context_->snapshot_lock);
+    store_->put_snapshot(now, inputs_.serialize(), store_->last_log_position());
+  }
+  twin_inputs restored_inputs;
+  live_twin_options fast;
+  fast.time_scale = 1200;  // 20 simulated minutes per wall second
+  fast.demand_scale = 0.05;
+  fast.stop_at = 30 * 60'000;
+  live_twin restarted(city_->graph, fast);
+  twin_catalog catalog(city_->graph);
+  restore_twin(*store_, catalog, restored_inputs, restarted);
+  const segment_id planned = std::get<segment_id>(catalog.directory.resolve("3-4"));
+  const segment_id closed_now = std::get<segment_id>(catalog.directory.resolve("5-6"));
+  restarted.start();
+  std::uint64_t version = 0;
+  bool planned_closed_seen = false, planned_reopened_seen = false, closed_now_seen = false;
+  while (!restarted.finished()) {
+    const auto view = restarted.wait_for_view_after(version, std::chrono::seconds(5));
+    version = view->version;
+    if (view->time == 0) continue;
+    const std::int64_t at = restarted.to_epoch_ms(view->time);
+    const bool planned_closed = view->segments[planned].closed;
+    if (at <= close_at) EXPECT_FALSE(planned_closed) << "closed before its time, at " << view->time;
+    if (at > close_at + 5000 && at <= reopen_at) {
+      EXPECT_TRUE(planned_closed) << "the planned closure was lost at the restart (" << view->time << ")";
+      planned_closed_seen = planned_closed_seen || planned_closed;
+      EXPECT_TRUE(view->segments[closed_now].closed) << "5-6 was closed at the restart (" << view->time << ")";
+      closed_now_seen = closed_now_seen || view->segments[closed_now].closed;
+    }
+    if (at > reopen_at + 5000) {
+      EXPECT_FALSE(planned_closed) << view->time;
+      EXPECT_FALSE(view->segments[closed_now].closed) << view->time;
+      planned_reopened_seen = true;
+    }
+  }
+  restarted.stop();
+  EXPECT_TRUE(planned_closed_seen);
+  EXPECT_TRUE(closed_now_seen);
+  EXPECT_TRUE(planned_reopened_seen);
+}
+
 TEST_F(frontdoor, a_restart_rebuilds_the_same_inputs_from_snapshot_and_log) {
   const std::int64_t now = epoch_ms_now();
   ingest({batch_of(1, {detector("1-2", now - 2000, 40), event("2-6", now - 2000, v1::SegmentEvent::KIND_CLOSED)})});

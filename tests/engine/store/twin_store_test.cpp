@@ -1,6 +1,8 @@
 #include "engine/store/twin_store.hpp"
 
 #include <gtest/gtest.h>
+
+#include <set>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -96,6 +98,36 @@ TEST(twin_store, history_is_in_time_order_and_pages_without_gaps_or_repeats) {
 
 // Readings are keyed by time window first (store_keys.hpp): a twin's history crosses windows,
 // skips the empty ones and the other twins' readings in each, and pages across window boundaries.
+// What a restarted twin schedules: every reading of any twin timed at or after a moment, windows
+// before it unread, readings earlier in that moment's own window left out.
+TEST(twin_store, readings_from_visit_every_twin_at_or_after_a_time_and_nothing_before) {
+  auto store = twin_store::open(options_for_test());
+  constexpr std::int64_t w = store_keys::reading_window_ms;
+  const std::int64_t from = 7 * w + 300;
+  std::vector<stored_reading> batch;
+  std::multiset<std::string> expected;
+  for (std::int64_t t : {-w, std::int64_t{0}, 7 * w, from - 1, from, from + 1, 8 * w, 90 * w}) {
+    for (const char* twin : {"segment/1", "segment/20", "node/3"}) {
+      const std::string name = std::string(twin) + "@" + std::to_string(t);
+      batch.push_back(reading(twin, t, name));
+      if (t >= from) expected.insert(name);
+    }
+  }
+  store->append_batch("detectors", 1, batch);
+  std::multiset<std::string> seen;
+  std::int64_t last_window = INT64_MIN;
+  store->readings_from(from, [&](const recorded_reading& r) {
+    seen.insert(r.reading.payload);
+    const auto window = store_keys::reading_window(r.reading.time_ms);
+    EXPECT_GE(window, last_window) << "by window of time";
+    last_window = window;
+  });
+  EXPECT_EQ(seen, expected);
+  std::size_t none = 0;
+  store->readings_from(91 * w, [&](const recorded_reading&) { ++none; });
+  EXPECT_EQ(none, 0u);
+}
+
 TEST(twin_store, history_crosses_time_windows_and_skips_other_twins_and_empty_windows) {
   auto store = twin_store::open(options_for_test());
   constexpr std::int64_t w = store_keys::reading_window_ms;
