@@ -10,7 +10,9 @@ namespace citytwin {
 void input_journal::keep_from(sim_time time) {
   keeping_ = true;
   kept_from_ = time;
-  kept_.erase(kept_.begin(), kept_.lower_bound(time));
+  const auto first_kept = kept_.lower_bound(time);
+  for (auto it = kept_.begin(); it != first_kept; ++it) inputs_kept_ -= it->second.controls.size() + it->second.observations.size();
+  kept_.erase(kept_.begin(), first_kept);
 }
 
 window_inputs input_journal::take(sim_time start) const {
@@ -24,7 +26,10 @@ window_inputs input_journal::take(sim_time start) const {
 void input_journal::record(sim_time start, const std::vector<segment_control>& controls,
                            const std::vector<std::pair<segment_id, detector_observation>>& observations) {
   last_start_ = start;
-  if (keeping_ && (!controls.empty() || !observations.empty())) kept_[start] = window_inputs{controls, observations};
+  if (!keeping_ || (controls.empty() && observations.empty())) return;
+  auto& kept = kept_[start];
+  inputs_kept_ += controls.size() + observations.size() - kept.controls.size() - kept.observations.size();
+  kept = window_inputs{controls, observations};
 }
 
 std::size_t input_journal::windows_with_inputs_from(sim_time start) const {

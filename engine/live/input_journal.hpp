@@ -33,6 +33,8 @@ class input_journal {
               const std::vector<std::pair<segment_id, detector_observation>>& observations);
 
   std::size_t windows_kept() const { return kept_.size(); }
+  // Controls and observations kept, over all windows kept.
+  std::size_t inputs_kept() const { return inputs_kept_; }
   // Windows with inputs from `start` on: what a rollback to `start` takes again.
   std::size_t windows_with_inputs_from(sim_time start) const;
 
@@ -41,6 +43,7 @@ class input_journal {
   sim_time kept_from_ = 0;
   std::optional<sim_time> last_start_;
   std::map<sim_time, window_inputs> kept_;  // only windows that took something
+  std::size_t inputs_kept_ = 0;
 };
 
 }  // namespace citytwin

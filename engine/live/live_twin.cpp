@@ -140,6 +140,11 @@ std::size_t live_twin::inbox_backlog() const {
   return pending_controls_.size() + pending_observations_.size();
 }
 
+std::size_t live_twin::inputs_kept_for_rollback() const {
+  std::lock_guard lock(inbox_mutex_);
+  return journal_.inputs_kept();
+}
+
 void live_twin::submit_control(const segment_control& control) {
   std::lock_guard lock(inbox_mutex_);
   pending_controls_.push_back(control);

@@ -75,6 +75,8 @@ class live_twin final : public published_views {
   double time_scale() const { return options_.time_scale; }
   // Controls and observations submitted and not yet taken by a window.
   std::size_t inbox_backlog() const;
+  // Controls and observations kept since a cluster's last complete checkpoint (input_journal.hpp).
+  std::size_t inputs_kept_for_rollback() const;
   std::optional<std::string> failure() const override;
   // The simulation has ended (reached options().stop_at, was stopped, or failed).
   bool finished() const { return finished_.load(); }

@@ -24,6 +24,7 @@ void live_sampler::sample() {
     last_simulated_ = simulated;
   }
   metrics_.set_live_inbox_backlog(twin_.inbox_backlog());
+  metrics_.set_live_inputs_kept_for_rollback(twin_.inputs_kept_for_rollback());
   if (grid_ != nullptr) {
     // live_grid keeps one actor per building and per utility node from construction to destruction.
     metrics_.set_actors(actor_kind::building, grid_->building_count());

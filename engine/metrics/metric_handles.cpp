@@ -102,6 +102,10 @@ void sampled_metrics::set_simulated_seconds_per_wall_second(double rate) const {
 void sampled_metrics::set_live_inbox_backlog(std::size_t messages) const {
   set(inbox_backlog_, static_cast<double>(messages));
 }
+
+void sampled_metrics::set_live_inputs_kept_for_rollback(std::size_t inputs) const {
+  set(inputs_kept_, static_cast<double>(inputs));
+}
 void sampled_metrics::set_actors(actor_kind kind, std::size_t count) const {
   set(actors_[index(kind)], static_cast<double>(count));
 }

@@ -105,6 +105,7 @@ class sampled_metrics {
   void set_lag_seconds(double seconds) const;
   void set_simulated_seconds_per_wall_second(double rate) const;
   void set_live_inbox_backlog(std::size_t messages) const;
+  void set_live_inputs_kept_for_rollback(std::size_t inputs) const;
   void set_actors(actor_kind kind, std::size_t count) const;
   void advance_write_stalls(std::uint64_t total) const;
   void advance_write_stall_seconds(double total) const;
@@ -116,6 +117,7 @@ class sampled_metrics {
   prometheus::Gauge* lag_ = nullptr;
   prometheus::Gauge* speed_ = nullptr;
   prometheus::Gauge* inbox_backlog_ = nullptr;
+  prometheus::Gauge* inputs_kept_ = nullptr;
   std::array<prometheus::Gauge*, static_cast<std::size_t>(actor_kind::count)> actors_{};
   prometheus::Counter* write_stalls_ = nullptr;
   prometheus::Counter* write_stall_seconds_ = nullptr;

@@ -101,6 +101,13 @@ metrics_registry::metrics_registry()
                                        "cannot report actor mailbox sizes from outside the actor")
                                  .Register(r)
                                  .Add({{"mailbox", "live_twin_inbox"}});
+  sampled_.inputs_kept_ = &prometheus::BuildGauge()
+                               .Name("citytwin_live_inputs_kept_for_rollback")
+                               .Help("Closures, capacity changes and detector readings a live cluster's node 0 keeps in memory "
+                                     "since the last complete checkpoint, so windows run again after a rollback take them "
+                                     "again (about 50 bytes each); 0 in serve and without checkpoints")
+                               .Register(r)
+                               .Add({});
   auto& cluster = prometheus::BuildCounter()
                       .Name("citytwin_cluster_messages_total")
                       .Help("Segment messages (vehicle handoffs, space updates) exchanged with other CityTwin "

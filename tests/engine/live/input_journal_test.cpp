@@ -27,6 +27,7 @@ TEST(input_journal, keeps_nothing_before_the_first_checkpoint_and_refuses_to_rep
   journal.record(0, closure_of(3, 0), {});
   journal.record(window, {}, reading_of(4, 500, 9));
   EXPECT_EQ(journal.windows_kept(), 0u);
+  EXPECT_EQ(journal.inputs_kept(), 0u);
   EXPECT_TRUE(journal.ran_before(0));
   EXPECT_TRUE(journal.ran_before(window));
   EXPECT_FALSE(journal.ran_before(2 * window));
@@ -41,6 +42,7 @@ TEST(input_journal, a_window_run_again_takes_exactly_what_it_took_the_first_time
   journal.record(2 * window, {}, {});
   journal.record(3 * window, {}, reading_of(5, 2900, 11));
   EXPECT_EQ(journal.windows_kept(), 2u);
+  EXPECT_EQ(journal.inputs_kept(), 3u);
   EXPECT_EQ(journal.windows_with_inputs_from(window), 2u);
   EXPECT_EQ(journal.windows_with_inputs_from(2 * window), 1u);
 
@@ -63,6 +65,7 @@ TEST(input_journal, a_later_checkpoint_forgets_the_windows_before_it) {
   journal.record(2 * window, closure_of(3, 2 * window), {});
   journal.keep_from(2 * window);
   EXPECT_EQ(journal.windows_kept(), 1u);
+  EXPECT_EQ(journal.inputs_kept(), 1u);
   EXPECT_THROW(journal.take(window), std::logic_error);
   EXPECT_EQ(journal.take(2 * window).controls, closure_of(3, 2 * window));
 }

@@ -50,7 +50,7 @@ TEST(metrics_registry, every_series_exists_at_zero_with_help_and_conventional_na
         R"(citytwin_active_actors{kind="shard"})", R"(citytwin_active_actors{kind="building"})",
         R"(citytwin_active_actors{kind="utility_node"})", R"(citytwin_mailbox_backlog_messages{mailbox="live_twin_inbox"})",
         R"(citytwin_cluster_messages_total{direction="sent"})", R"(citytwin_cluster_messages_total{direction="received"})",
-        "citytwin_live_lag_seconds", "citytwin_live_simulated_seconds_per_wall_second",
+        "citytwin_live_lag_seconds", "citytwin_live_simulated_seconds_per_wall_second", "citytwin_live_inputs_kept_for_rollback",
         R"(citytwin_scenario_runs_total{outcome="succeeded"})", R"(citytwin_scenario_runs_total{outcome="failed"})",
         R"(citytwin_scenario_runs_total{outcome="cancelled"})", "citytwin_scenario_run_duration_seconds_count",
         R"(citytwin_anomalies_total{kind="speed_below_model"})", R"(citytwin_sensors{state="stale"})",
@@ -80,7 +80,7 @@ TEST(metrics_registry, every_series_exists_at_zero_with_help_and_conventional_na
       EXPECT_GT(line.size(), 7 + 20u) << line;
     }
   }
-  EXPECT_EQ(families, 20);
+  EXPECT_EQ(families, 21);
 }
 
 TEST(metrics_registry, an_ack_counts_accepted_readings_and_each_rejection_by_reason) {
