@@ -115,6 +115,7 @@ void scenario_jobs::run(const std::shared_ptr<job>& j) {
     update([&](scenario_job_status& st) {
       st.state = scenario_job_state::failed;
       st.error = e.what();
+      st.retryable = dynamic_cast<const twin_unavailable*>(&e) != nullptr;
     });
     finished(scenario_run_outcome::failed);
   }

@@ -41,6 +41,7 @@ struct scenario_job_status {
   std::int64_t departed = 0, arrived = 0, en_route = 0;  // of the baseline branch, since the twin began
   std::string report_json;       // when succeeded
   std::string error;             // when failed
+  bool retryable = false;        // when failed: the live twin could not be cut (twin_unavailable)
 };
 
 class scenario_jobs {

@@ -131,6 +131,7 @@ grpc::Status scenario_service::run(grpc::ServerContext& context, const v1::RunSc
       audit.set_final_state(scenario_job_state_name(jobs_.cancel(id)));  // the caller is gone: so is the run
       return {grpc::StatusCode::CANCELLED, "the caller cancelled the scenario"};
     }
+    if (st.state == scenario_job_state::failed && st.retryable) return {grpc::StatusCode::UNAVAILABLE, st.error};
     if (is_terminal(st.state)) return grpc::Status::OK;
     last_wall = now;
     last_reached = st.state == scenario_job_state::queued ? 0 : st.reached;

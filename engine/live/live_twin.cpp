@@ -115,8 +115,8 @@ std::shared_ptr<const simulation_state> live_twin::capture_state(std::chrono::mi
   const std::uint64_t ticket = ++state_requested_;
   state_taken_.wait_for(lock, timeout, [&] { return state_served_ >= ticket || stopping_.load(); });
   if (state_served_ >= ticket) return last_state_;
-  if (stopping_) throw std::runtime_error("the live twin stopped before its state could be captured");
-  throw std::runtime_error("the live twin reached no window boundary in time to capture its state");
+  if (stopping_) throw twin_unavailable("the live twin stopped before its state could be captured");
+  throw twin_unavailable("the live twin reached no window boundary in time to capture its state (are its windows paused?)");
 }
 
 bool live_twin::pace(sim_time start) {

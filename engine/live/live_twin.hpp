@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,12 @@ namespace citytwin {
 
 // Milliseconds since the Unix epoch by the wall clock: the time readings are stamped with.
 std::int64_t wall_clock_epoch_ms();
+
+// The live twin could not give a cut now (it stopped, or its windows are paused, say while a lost
+// cluster node rejoins): a request that needs one may be retried.
+struct twin_unavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct live_twin_options {
   std::uint64_t seed = 1;
@@ -86,7 +93,7 @@ class live_twin final : public published_views {
   // A consistent cut of the twin at the next window boundary (simulation_state.hpp), for forking
   // scenarios. The simulation pauses only while the actors copy their state; ingest never waits.
   // Controls already scheduled for later are in it; inputs still in the inbox are not (they come after
-  // the cut). On a cluster the cut gathers every node's segments. Throws std::runtime_error if the
+  // the cut). On a cluster the cut gathers every node's segments. Throws twin_unavailable if the
   // twin stops or no boundary comes within `timeout`.
   std::shared_ptr<const simulation_state> capture_state(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   const live_twin_options& options() const { return options_; }

@@ -39,6 +39,24 @@ TEST_F(scenario_service_test, run_scenario_streams_progress_then_the_report) {
   EXPECT_GT(report["fork"]["time_s"].get<double>(), 0.0);
 }
 
+// A twin that cannot be cut now (stopped here; on a cluster, paused while a lost node rejoins): the run
+// reports FAILED with the reason, and the call ends UNAVAILABLE, so the client knows to retry.
+TEST_F(scenario_service_test, a_twin_that_cannot_be_cut_fails_the_run_retryably) {
+  twin_->stop();
+  auto stub = v1::ScenarioService::NewStub(channel_);
+  auto c = call(planner_token);
+  v1::RunScenarioRequest request;
+  request.set_spec(short_spec);
+  auto reader = stub->RunScenario(c.get(), request);
+  v1::ScenarioProgress last;
+  for (v1::ScenarioProgress m; reader->Read(&m);) last = m;
+  const auto status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_NE(status.error_message().find("the live twin stopped"), std::string::npos) << status.error_message();
+  EXPECT_EQ(last.state(), v1::SCENARIO_STATE_FAILED);
+  EXPECT_EQ(last.error_message(), status.error_message());
+}
+
 TEST_F(scenario_service_test, bad_specs_are_refused_naming_the_field) {
   auto stub = v1::ScenarioService::NewStub(channel_);
   auto run = [&](const v1::RunScenarioRequest& r) {
