@@ -27,9 +27,8 @@ void input_journal::record(sim_time start, const std::vector<segment_control>& c
                            const std::vector<std::pair<segment_id, detector_observation>>& observations) {
   last_start_ = start;
   if (!keeping_ || (controls.empty() && observations.empty())) return;
-  auto& kept = kept_[start];
-  inputs_kept_ += controls.size() + observations.size() - kept.controls.size() - kept.observations.size();
-  kept = window_inputs{controls, observations};
+  kept_.emplace(start, window_inputs{controls, observations});  // a window is recorded once: later ones rerun
+  inputs_kept_ += controls.size() + observations.size();
 }
 
 std::size_t input_journal::windows_with_inputs_from(sim_time start) const {
