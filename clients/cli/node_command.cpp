@@ -15,7 +15,9 @@
 #include "clients/cli/live_serving.hpp"
 #include "clients/cli/progress_bar.hpp"
 #include "engine/cluster/cluster_config.hpp"
+#include "engine/cluster/checkpoint_store.hpp"
 #include "engine/cluster/cluster_run.hpp"
+#include "engine/cluster/journal_file.hpp"
 #include "engine/cluster/partition.hpp"
 #include "engine/cluster/stored_assignment.hpp"
 #include "engine/demand/trip_generator.hpp"
@@ -123,6 +125,32 @@ void run_live_member(const node_arguments& a, const cluster_config& config, std:
   if (!a.quiet) fmt::print(stderr, "node {}: node 0 stopped the live twin, leaving\n", id);
 }
 
+// Node 0 of a live cluster keeps its twin's journal beside its checkpoints; started again after a
+// loss, its twin resumes from the last complete checkpoint and that journal. Returns the checkpoint
+// id (0: none of this run, the twin starts afresh).
+std::uint64_t prepare_live_resume(const node_arguments& a, const cluster_config& config, const loaded_city& city,
+                                  const node_assignment& assignment, live_twin_options& live) {
+  if (a.data_dir.empty()) return 0;
+  const auto fingerprint = cluster_fingerprint(config, city.graph, live_trip_plan(city.graph, live), live_simulation_options(live),
+                                               assignment.part_of);
+  const checkpoint_store store(a.data_dir, 0, fingerprint);
+  auto journal = std::make_shared<journal_file>(store.journal_path());
+  live.durable_journal = journal;
+  const auto point = store.last_complete();
+  auto saved = point ? store.load_live(point->id) : std::nullopt;
+  if (!saved) return 0;
+  auto resume = std::make_shared<live_resume>();
+  resume->point = std::move(*saved);
+  resume->journal = journal->load(resume->point.time);
+  journal->rewrite(resume->journal);  // drops a record torn by the crash, so that appends follow whole ones
+  if (!a.quiet)
+    fmt::print(stderr, "node 0: the live twin resumes from checkpoint {} at t={}: the {} windows since then that took inputs "
+               "take them again; {} inputs were waiting in its inbox at the checkpoint\n", point->id, format_clock(resume->point.time), resume->journal.size(),
+               resume->point.pending.size());
+  live.resume = std::move(resume);
+  return point->id;
+}
+
 // Live mode: every node runs the live twin's simulation (its demand from the scenario's seed,
 // demand_scale and threads); node 0 paces the windows to the wall clock and serves the full front
 // door (serve's setup), the others serve a front door that routes to the owning nodes.
@@ -133,7 +161,7 @@ void run_live_node(const node_arguments& a, const cluster_config& config, std::u
   serve.demand_scale = config.scenario.demand_scale;
   serve.threads = config.scenario.threads;
   live_twin_options live = live_options(serve);
-  cluster_recovery recovery;  // as a batch run's, except that a live run never resumes an earlier process's checkpoints
+  cluster_recovery recovery;
   recovery.data_dir = a.data_dir;
   recovery.checkpoint_every = parse_duration(a.checkpoint_every);
   recovery.rejoin_timeout_s = a.rejoin_timeout_s;
@@ -142,6 +170,7 @@ void run_live_node(const node_arguments& a, const cluster_config& config, std::u
     if (!a.quiet) fmt::print(stderr, "node {}: {}\n", id, text);
   };
   if (id != 0) return run_live_member(a, config, id, city, assignment, live, recovery);
+  recovery.live_resume_checkpoint = prepare_live_resume(a, config, city, assignment, live);
   serve.data_dir = store_directory(a.data_dir).string();
   serve.metrics_address = a.metrics_address;
   forwarded_ingest_target forwarded;

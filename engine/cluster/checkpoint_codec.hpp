@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "actors/road_segment.hpp"
+#include "engine/live/logged_inputs.hpp"
 #include "engine/runtime/run_progress.hpp"
 #include "engine/runtime/simulation_state.hpp"
 
@@ -71,6 +72,36 @@ typename Inspector::result_type inspect(Inspector& f, run_progress& x) {
            x.last_refresh_epoch, x.departed, x.arrived, x.unroutable_before, x.bookings, x.shard_next, x.in_flight,
            x.departure_sum, x.departed_before, x.arrived_before, x.start_time, x.carried_over, x.unroutable, x.forced_moves,
            x.reroutes, x.activations, x.windows, x.trips);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, logged_control& x) {
+  return f(x.control, x.log_position);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, logged_observation& x) {
+  return f(x.segment, x.observation, x.log_position);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, window_inputs& x) {
+  return f(x.controls, x.observations);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, taken_input& x) {
+  return f(x.at, x.log_position);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, taken_inputs& x) {
+  return f(x.status, x.capacity, x.observation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, live_resume_point& x) {
+  return f(x.epoch_at_start_ms, x.time, x.pending, x.taken);
 }
 
 namespace checkpoint_detail {

@@ -1,18 +1,13 @@
 #include "engine/cluster/checkpoint_store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "engine/cluster/checkpoint_codec.hpp"
-#include "engine/cluster/fnv1a.hpp"
+#include "engine/cluster/durable_file.hpp"
 
 namespace citytwin {
 
@@ -26,67 +21,12 @@ namespace {
 constexpr std::string_view magic = "CITYTWIN-CHECKPOINT-1\n";
 constexpr int complete_format = 1;
 
-std::uint64_t checksum(std::string_view bytes) {
-  fnv1a h;
-  std::size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, bytes.data() + i, 8);
-    h.add(word);
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
-  h.add(tail ^ (static_cast<std::uint64_t>(bytes.size()) << 56));
-  return h.value();
-}
-
-std::string system_error(const std::string& what, const std::filesystem::path& path) {
-  return "cannot " + what + " " + path.string() + ": " + std::strerror(errno);
-}
-
-// Write to path.tmp, fsync, rename over path, fsync the directory: the file is whole or absent.
-void write_durably(const std::filesystem::path& path, std::string_view bytes) {
-  auto temporary = path;
-  temporary += ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(system_error("create", temporary));
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const auto n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const auto message = system_error("write", temporary);
-      ::close(fd);
-      throw std::runtime_error(message);
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const auto message = system_error("flush (fsync)", temporary);
-    ::close(fd);
-    throw std::runtime_error(message);
-  }
-  ::close(fd);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) throw std::runtime_error(system_error("rename to", path));
-  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
-
-std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("checkpoint file " + path.string() + " is missing or unreadable");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_all(const std::filesystem::path& path) { return read_whole_file(path, "checkpoint file"); }
 
 // magic, checksum of the body, body.
 std::string frame(const std::string& body) {
   std::string out(magic);
-  const auto sum = checksum(body);
+  const auto sum = byte_checksum(body);
   out.append(reinterpret_cast<const char*>(&sum), sizeof sum);
   out += body;
   return out;
@@ -98,8 +38,19 @@ std::string_view unframe(const std::filesystem::path& path, std::string_view byt
   std::uint64_t sum = 0;
   std::memcpy(&sum, bytes.data() + magic.size(), 8);
   const auto body = bytes.substr(magic.size() + 8);
-  if (checksum(body) != sum) throw std::runtime_error("checkpoint file " + path.string() + " is corrupt (checksum mismatch)");
+  if (byte_checksum(body) != sum) throw std::runtime_error("checkpoint file " + path.string() + " is corrupt (checksum mismatch)");
   return body;
+}
+
+struct stored_live_point {
+  std::uint64_t fingerprint = 0;
+  std::uint64_t id = 0;
+  live_resume_point point;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_live_point& x) {
+  return f(x.fingerprint, x.id, x.point);
 }
 
 struct stored_progress {
@@ -149,6 +100,8 @@ checkpoint_store::checkpoint_store(const std::filesystem::path& data_dir, std::u
 std::filesystem::path checkpoint_store::part_path(std::uint64_t id) const { return dir_ / fmt::format("part-{}.ckpt", id); }
 std::filesystem::path checkpoint_store::progress_path(std::uint64_t id) const { return dir_ / fmt::format("progress-{}.ckpt", id); }
 std::filesystem::path checkpoint_store::complete_path() const { return dir_ / "complete.json"; }
+std::filesystem::path checkpoint_store::live_path(std::uint64_t id) const { return dir_ / fmt::format("live-{}.ckpt", id); }
+std::filesystem::path checkpoint_store::journal_path() const { return dir_ / "live-journal.log"; }
 
 void checkpoint_store::save_part(const checkpoint_part& part) const {
   write_durably(part_path(part.id), frame(encode_checkpoint_part(part)));
@@ -176,6 +129,19 @@ run_progress checkpoint_store::load_progress(std::uint64_t id) const {
   if (stored.fingerprint != fingerprint_ || stored.id != id)
     throw std::runtime_error("checkpoint file " + path.string() + " belongs to another run or checkpoint");
   return std::move(stored.progress);
+}
+
+void checkpoint_store::save_live(std::uint64_t id, const live_resume_point& point) const {
+  write_durably(live_path(id), frame(encode_checkpoint_part(stored_live_point{fingerprint_, id, point})));
+}
+
+std::optional<live_resume_point> checkpoint_store::load_live(std::uint64_t id) const {
+  const auto path = live_path(id);
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  auto stored = decode_file<stored_live_point>(path);
+  if (stored.fingerprint != fingerprint_ || stored.id != id)
+    throw std::runtime_error("checkpoint file " + path.string() + " belongs to another run or checkpoint");
+  return std::move(stored.point);
 }
 
 void checkpoint_store::mark_complete(const complete_checkpoint& checkpoint) const {
@@ -207,6 +173,7 @@ void checkpoint_store::drop_before(std::uint64_t id) const {
     const auto name = entry.path().filename().string();
     auto found = id_in(name, "part");
     if (!found) found = id_in(name, "progress");
+    if (!found) found = id_in(name, "live");
     if (found && *found < id) std::filesystem::remove(entry.path(), error);
   }
 }
@@ -215,6 +182,7 @@ void checkpoint_store::clear() const {
   std::error_code error;
   std::filesystem::remove(complete_path(), error);  // first: no half-deleted checkpoint is ever resumed
   drop_before(UINT64_MAX);
+  std::filesystem::remove(journal_path(), error);
 }
 
 }  // namespace citytwin

@@ -376,8 +376,11 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
       resume_from_checkpoint(self, config, gateways, id, ++attempt, store->complete_path());
       last_id = keep_from = id;
     };
-    if (store && options.live)
-      store->clear();  // a live twin restarts from its readings, at the wall clock's time, not from an old cut
+    if (store && options.live && recovery.live_resume_checkpoint > 0) {
+      resume(recovery.live_resume_checkpoint);
+      note("the live twin resumes from checkpoint " + std::to_string(last_id) + " at t=" + format_clock(run_options.continue_from->time));
+    } else if (store && options.live)
+      store->clear();  // no checkpoint of this live run to resume: the twin starts afresh from its readings
     else if (store)
       if (auto point = store->last_complete()) {
         note("resuming from checkpoint " + std::to_string(point->id) + " at t=" + format_clock(point->time));
@@ -396,6 +399,7 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
           return;
         }
         store->save_progress(id, progress);
+        if (options.live && options.live->resume_point) store->save_live(id, options.live->resume_point(progress.time));
         store->mark_complete({id, progress.time});
         keep_from = id;
         if (options.live && options.live->checkpointed) options.live->checkpointed(progress.time);

@@ -32,6 +32,9 @@ struct cluster_recovery {
   // Node 0 with checkpoints: how long to wait for a lost node to be started again (then every node
   // rolls back to the last complete checkpoint and the run goes on); 0: fail at once (exit 75).
   double rejoin_timeout_s = 60;
+  // Node 0 of a live cluster: the complete checkpoint its live twin resumes from (live_twin_options::resume);
+  // 0: the live run starts afresh and drops older checkpoints.
+  std::uint64_t live_resume_checkpoint = 0;
   std::function<void(const std::string&)> note;  // node 0: "checkpoint 2 at 00:10:00 complete", "resuming ..."
 };
 

@@ -58,14 +58,14 @@ void send_to_simulation(segment_id segment, const segment_inputs& state, live_tw
                         bool observations, double trust) {
   if (events)
     for (const auto& [has, event] : {std::pair{state.has_status, state.status}, std::pair{state.has_capacity, state.capacity}})
-      if (has) twin.submit_control({twin.from_epoch_ms(event.time_ms), segment, event.kind, event.capacity_factor});
+      if (has) twin.submit_control({twin.from_epoch_ms(event.time_ms), segment, event.kind, event.capacity_factor}, event.log_position);
   if (observations && state.has_observation) {
     detector_observation o;
     o.at = twin.from_epoch_ms(state.observation.time_ms);
     o.speed_mps = state.observation.speed_kmh / 3.6;
     o.flow_veh_h = state.observation.flow_veh_h;
     o.trust = trust;
-    twin.submit_observation(segment, o);
+    twin.submit_observation(segment, o, state.observation.log_position);
   }
 }
 

@@ -11,11 +11,47 @@ std::int64_t wall_clock_epoch_ms() {
       .count();
 }
 
+namespace {
+
+// Which of a segment's taken inputs a control is.
+std::optional<taken_input> taken_inputs::*kind_of(const segment_control& c) {
+  return c.kind == control_kind::capacity_factor ? &taken_inputs::capacity : &taken_inputs::status;
+}
+
+void take_newest(std::optional<taken_input>& slot, const taken_input& input) {
+  if (!slot || *slot < input) slot = input;
+}
+
+}  // namespace
+
 live_twin::live_twin(const city_graph& graph, live_twin_options options) : graph_(graph), options_(options) {
   if (!(options_.time_scale > 0)) throw std::invalid_argument("time scale must be positive");
   // Fixed here, not at start(), so readings restored before the start map to the right times.
   epoch_at_start_ms_ = options_.epoch_at_start_ms != 0 ? options_.epoch_at_start_ms : wall_clock_epoch_ms();
   wall_start_ = std::chrono::steady_clock::now();
+  journal_.attach_log(options_.durable_journal.get());
+  if (const auto& resume = options_.resume) {
+    const live_resume_point& point = resume->point;
+    epoch_at_start_ms_ = point.epoch_at_start_ms;
+    // Paced as if it had never stopped: behind the wall clock, it runs its windows at once until it catches up.
+    wall_start_ -= std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double, std::milli>((wall_clock_epoch_ms() - epoch_at_start_ms_) / options_.time_scale));
+    now_ = point.time;
+    journal_.resume(point.time, resume->journal);
+    taken_.insert(point.taken.begin(), point.taken.end());
+    std::unordered_set<std::uint64_t> taken_again;  // pending at the checkpoint, taken by a journaled window
+    for (const auto& [start, inputs] : journal_.kept()) {
+      mark_taken(inputs);
+      for (const auto& c : inputs.controls) taken_again.insert(c.log_position);
+      for (const auto& o : inputs.observations) taken_again.insert(o.log_position);
+    }
+    resumed_ = taken_again;
+    for (const auto& c : point.pending.controls)
+      if (!taken_again.count(c.log_position)) pending_.controls.push_back(c), resumed_.insert(c.log_position);
+    for (const auto& o : point.pending.observations)
+      if (!taken_again.count(o.log_position)) pending_.observations.push_back(o), resumed_.insert(o.log_position);
+    resumed_.erase(0);
+  }
   auto empty = std::make_shared<twin_view>();
   empty->segments.resize(graph.segments.size());
   for (segment_id s = 0; s < graph.segments.size(); ++s) {
@@ -55,6 +91,7 @@ void live_twin::start() {
       sim.live->publish = [this](sim_time now, std::vector<segment_snapshot>&& segments) {
         publish(now, std::move(segments));
       };
+      sim.live->resume_point = [this](sim_time time) { return resume_point(time); };
       sim.live->checkpointed = [this](sim_time time) {
         std::lock_guard lock(inbox_mutex_);
         journal_.keep_from(time);
@@ -95,8 +132,8 @@ void live_twin::take_state(simulation_state&& state) {
   {
     std::lock_guard lock(inbox_mutex_);
     const sim_time w_len = state.window_length;
-    for (segment_control c : pending_controls_)
-      if (c.at > state.time) {
+    for (const auto& [pending, log_position] : pending_.controls)
+      if (segment_control c = pending; c.at > state.time) {
         c.at = (c.at + w_len - 1) / w_len * w_len;  // the first window starting at or after it, as pull() does
         state.scheduled.push_back(c);
       }
@@ -137,7 +174,7 @@ sim_time live_twin::lag() const {
 
 std::size_t live_twin::inbox_backlog() const {
   std::lock_guard lock(inbox_mutex_);
-  return pending_controls_.size() + pending_observations_.size();
+  return pending_.size();
 }
 
 std::size_t live_twin::inputs_kept_for_rollback() const {
@@ -145,33 +182,52 @@ std::size_t live_twin::inputs_kept_for_rollback() const {
   return journal_.inputs_kept();
 }
 
-void live_twin::submit_control(const segment_control& control) {
-  std::lock_guard lock(inbox_mutex_);
-  pending_controls_.push_back(control);
+bool live_twin::holds_or_took(segment_id segment, std::optional<taken_input> taken_inputs::*kind, const taken_input& input) const {
+  if (input.log_position == 0) return false;
+  if (resumed_.count(input.log_position)) return true;
+  const auto found = taken_.find(segment);
+  return found != taken_.end() && found->second.*kind && !(*(found->second.*kind) < input);
 }
 
-void live_twin::submit_observation(segment_id segment, const detector_observation& observation) {
+void live_twin::submit_control(const segment_control& control, std::uint64_t log_position) {
   std::lock_guard lock(inbox_mutex_);
-  pending_observations_.emplace_back(segment, observation);
+  if (holds_or_took(control.segment, kind_of(control), {control.at, log_position})) return;
+  pending_.controls.push_back({control, log_position});
+}
+
+void live_twin::submit_observation(segment_id segment, const detector_observation& observation, std::uint64_t log_position) {
+  std::lock_guard lock(inbox_mutex_);
+  if (holds_or_took(segment, &taken_inputs::observation, {observation.at, log_position})) return;
+  pending_.observations.push_back({segment, observation, log_position});
+}
+
+void live_twin::mark_taken(const window_inputs& inputs) {
+  for (const auto& [c, log_position] : inputs.controls) take_newest(taken_[c.segment].*kind_of(c), {c.at, log_position});
+  for (const auto& o : inputs.observations)
+    take_newest(taken_[o.segment].observation, {o.observation.at, o.log_position});
 }
 
 void live_twin::pull(sim_time start, std::vector<segment_control>& controls,
                      std::vector<std::pair<segment_id, detector_observation>>& observations) {
   std::lock_guard lock(inbox_mutex_);
-  if (journal_.ran_before(start)) {  // after a rollback: what this window took the first time
-    window_inputs again = journal_.take(start);
-    controls = std::move(again.controls);
-    observations = std::move(again.observations);
-    return;
+  window_inputs taken;
+  if (journal_.ran_before(start)) {  // after a rollback or a resume: what this window took the first time
+    taken = journal_.take(start);
+  } else {  // inputs timed later stay in the inbox until their window comes
+    window_inputs later;
+    for (auto& c : pending_.controls) (c.control.at <= start ? taken.controls : later.controls).push_back(c);
+    for (auto& o : pending_.observations) (o.observation.at <= start ? taken.observations : later.observations).push_back(o);
+    pending_ = std::move(later);
+    journal_.record(start, taken);
   }
-  // Inputs timed later stay in the inbox until their window comes.
-  std::vector<segment_control> later_controls;
-  for (const segment_control& c : pending_controls_) (c.at <= start ? controls : later_controls).push_back(c);
-  pending_controls_.swap(later_controls);
-  std::vector<std::pair<segment_id, detector_observation>> later_observations;
-  for (auto& o : pending_observations_) (o.second.at <= start ? observations : later_observations).push_back(o);
-  pending_observations_.swap(later_observations);
-  journal_.record(start, controls, observations);
+  mark_taken(taken);
+  for (const auto& c : taken.controls) controls.push_back(c.control);
+  for (const auto& o : taken.observations) observations.emplace_back(o.segment, o.observation);
+}
+
+live_resume_point live_twin::resume_point(sim_time time) const {
+  std::lock_guard lock(inbox_mutex_);
+  return {epoch_at_start_ms_, time, pending_, {taken_.begin(), taken_.end()}};
 }
 
 std::size_t live_twin::roll_back(sim_time to) {

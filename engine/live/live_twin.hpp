@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/city/city_graph.hpp"
@@ -45,6 +47,10 @@ struct live_twin_options {
   std::int64_t epoch_at_start_ms = 0;  // the wall-clock time simulated time 0 stands for; 0 = now
   sim_time stop_at = 0;                // the twin stops when its clock reaches this; 0 = never
   runtime_metrics metrics;             // of its simulation run
+  // A cluster's node 0: the checkpoint and journal a new process resumes from (null: start afresh),
+  // and where the journal is kept on disk (null: in memory only).
+  std::shared_ptr<const live_resume> resume;
+  std::shared_ptr<journal_log> durable_journal;
   // Runs the twin's simulation to the end (the live hooks in `options` say when): null runs it in this
   // process (run_simulation); a cluster's node 0 runs it across the nodes (run_cluster_node).
   std::function<void(const trip_plan& plan, const simulation_options& options)> runner;
@@ -66,9 +72,11 @@ class live_twin final : public published_views {
   void stop();  // waits for the simulation thread
 
   // Each is applied in the first window that starts at or after its own time: at once when it is in
-  // the twin's past, and not before its time when ahead of the twin's clock.
-  void submit_control(const segment_control& control);
-  void submit_observation(segment_id segment, const detector_observation& observation);
+  // the twin's past, and not before its time when ahead of the twin's clock. `log_position` names
+  // the stored reading it comes from (0: none); one the twin holds or took already, by that position
+  // or by being no newer than what its segment took, is dropped (a resumed twin restoring its store).
+  void submit_control(const segment_control& control, std::uint64_t log_position = 0);
+  void submit_observation(segment_id segment, const detector_observation& observation, std::uint64_t log_position = 0);
 
   std::shared_ptr<const twin_view> view() const override;
   std::shared_ptr<const twin_view> wait_for_view_after(std::uint64_t version, std::chrono::milliseconds timeout) const override;
@@ -101,6 +109,9 @@ class live_twin final : public published_views {
  private:
   bool pace(sim_time start);
   void pull(sim_time start, std::vector<segment_control>& controls, std::vector<std::pair<segment_id, detector_observation>>& observations);
+  void mark_taken(const window_inputs& inputs);
+  bool holds_or_took(segment_id segment, std::optional<taken_input> taken_inputs::*kind, const taken_input& input) const;
+  live_resume_point resume_point(sim_time time) const;
   void publish(sim_time now, std::vector<segment_snapshot>&& segments);
   void take_state(simulation_state&& state);
   std::size_t roll_back(sim_time to);
@@ -115,8 +126,9 @@ class live_twin final : public published_views {
   std::atomic<sim_time> now_{0};
 
   mutable std::mutex inbox_mutex_;
-  std::vector<segment_control> pending_controls_;
-  std::vector<std::pair<segment_id, detector_observation>> pending_observations_;
+  window_inputs pending_;                       // submitted, not yet taken by a window
+  std::map<segment_id, taken_inputs> taken_;    // the newest input of each kind each segment took
+  std::unordered_set<std::uint64_t> resumed_;   // log positions a resumed twin holds or took again
   input_journal journal_;  // with the inbox mutex
 
   mutable std::mutex view_mutex_;

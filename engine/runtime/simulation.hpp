@@ -14,6 +14,7 @@
 #include "engine/city/city_graph.hpp"
 #include "engine/demand/route_table.hpp"
 #include "engine/demand/trip_generator.hpp"
+#include "engine/live/logged_inputs.hpp"
 #include "engine/metrics/metric_handles.hpp"
 #include "engine/runtime/run_progress.hpp"
 #include "engine/runtime/simulation_context.hpp"
@@ -51,6 +52,8 @@ struct live_hooks {
   std::function<bool()> wants_state;
   std::function<void(simulation_state&& state)> take_state;
   std::int64_t epoch_at_start_ms = 0;  // the wall-clock time simulated time 0 stands for (a cluster tells its nodes)
+  // What a cluster's node 0 saves with its checkpoint at `time`, so that a new process resumes the twin.
+  std::function<live_resume_point(sim_time time)> resume_point;
   // A cluster's checkpoint at `time` is complete: a rollback may return there, never further back.
   std::function<void(sim_time time)> checkpointed;
   // The cluster rolled back to the checkpoint at `time`; the windows from there run again. Returns

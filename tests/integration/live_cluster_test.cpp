@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -232,8 +233,8 @@ std::optional<std::pair<std::int64_t, sim_time>> twin_clock(const live_cluster& 
   return std::pair{epoch0, twin.update_time_ms() - epoch0};
 }
 
-// Detector readings, a closure, its reopening and a capacity cut on arterials of nodes 1 and 2,
-// each timed (simulated time after `epoch0`) between 2:30 and 4:30, ahead of the twin's clock.
+// Detector readings, two closures with their reopenings and a capacity cut on arterials of nodes 1
+// and 2, each timed (simulated time after `epoch0`) between 2:25 and 4:30, ahead of the twin's clock.
 v1::IngestBatch timed_inputs(const live_cluster& cluster, std::int64_t epoch0) {
   const std::string on_1 = cluster.directory.id_of(cluster.widest_segment_on(1));
   const std::string on_2 = cluster.directory.id_of(cluster.widest_segment_on(2));
@@ -258,6 +259,8 @@ v1::IngestBatch timed_inputs(const live_cluster& cluster, std::int64_t epoch0) {
     if (kind == v1::SegmentEvent::KIND_CAPACITY_CHANGED) e->set_capacity_factor(factor);
     e->set_cause("timed feed");
   };
+  event(on_1, 145, v1::SegmentEvent::KIND_CLOSED, 0);  // before checkpoint 3 ...
+  event(on_1, 190, v1::SegmentEvent::KIND_REOPENED, 0);  // ... and reopened between it and the kill
   event(on_2, 185, v1::SegmentEvent::KIND_CLOSED, 0);  // between checkpoint 3 and the kill
   event(on_1, 200, v1::SegmentEvent::KIND_CAPACITY_CHANGED, 0.4);
   event(on_2, 260, v1::SegmentEvent::KIND_REOPENED, 0);
@@ -265,9 +268,10 @@ v1::IngestBatch timed_inputs(const live_cluster& cluster, std::int64_t epoch0) {
 }
 
 // Runs a live cluster to 6:00 of simulated time with the timed inputs sent at its start; with
-// `kill_node_2`, node 2 is killed 15 s of simulated time after checkpoint 3 and started again.
-// Returns node 0's report.
-nlohmann::json run_with_timed_inputs(bool kill_node_2, std::string* rejoin_note) {
+// `lost_node` 0 or 2, that node is killed 15 s of simulated time after checkpoint 3 and started again
+// (node 0 lost: every other node exits 75 and all are started again). Returns node 0's report and
+// puts node 0's line about the rollback or the resume in `recovery_note`.
+nlohmann::json run_with_timed_inputs(std::optional<int> lost_node, std::string* recovery_note) {
   live_cluster cluster({"--time-scale", "12", "--checkpoint-every", "1m", "--rejoin-timeout", "60", "--until", "6m"}, false);
   cluster.commands[0].insert(cluster.commands[0].end(), {"--report", (cluster.dir / "report.json").string()});
   cluster.start_all();
@@ -279,24 +283,32 @@ nlohmann::json run_with_timed_inputs(bool kill_node_2, std::string* rejoin_note)
   grpc::Status status;
   const auto ack = ingest(cluster.channel(0), timed_inputs(cluster, clock->first), &status);
   EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(ack.accepted(), 10u) << ack.ShortDebugString();
+  EXPECT_EQ(ack.accepted(), 12u) << ack.ShortDebugString();
   const auto after = twin_clock(cluster, on_2);
   EXPECT_TRUE(after && after->second < 140 * ms_per_second) << "the inputs came too late: the twin's clock was already at "
                                                             << (after ? after->second : -1) << " ms";
-  if (kill_node_2) {
+  if (lost_node) {
     EXPECT_TRUE(eventually([&] { return cluster.log_text(0).find("checkpoint 3 at t=0:03:00 complete") != std::string::npos; }))
         << cluster.log_text(0);
     EXPECT_TRUE(eventually([&] {
       const auto now = twin_clock(cluster, on_2);
       return now && now->second >= 195 * ms_per_second;
     }));
-    cluster.nodes[2].kill_and_reap();
-    cluster.start(2);
-    EXPECT_TRUE(eventually([&] { return cluster.log_text(0).find("rejoined: every node rolled back") != std::string::npos; }))
+    cluster.nodes[*lost_node].kill_and_reap();
+    std::string expected;
+    if (*lost_node == 0) {
+      for (int i : {1, 2}) EXPECT_EQ(cluster.nodes[i].wait_exit(60s), std::optional<int>(retryable_exit)) << cluster.log_text(i);
+      cluster.start_all();
+      expected = "the live twin resumes from checkpoint";
+    } else {
+      cluster.start(*lost_node);
+      expected = "rejoined: every node rolled back";
+    }
+    EXPECT_TRUE(eventually([&] { return cluster.log_text(0).find(expected) != std::string::npos; }))
         << cluster.log_text(0) << "\nnode 2:\n" << cluster.log_text(2);
     const auto log = cluster.log_text(0);
-    const auto at = log.find("rejoined: every node rolled back");
-    if (at != std::string::npos) *rejoin_note = log.substr(at, log.find('\n', at) - at);
+    const auto at = log.find(expected);
+    if (at != std::string::npos) *recovery_note = log.substr(at, log.find('\n', at) - at);
   }
   for (int i = 0; i < node_count; ++i)
     EXPECT_EQ(cluster.nodes[i].wait_exit(120s), std::optional<int>(0)) << "node " << i << ":\n" << cluster.log_text(i);
@@ -487,22 +499,34 @@ TEST(live_cluster, a_lost_node_started_again_rejoins_and_readings_since_the_chec
 // the inputs they took the first time (readings and closures timed ahead of the clock wait for it).
 TEST(live_cluster, a_resumed_live_twin_equals_an_uninterrupted_run_with_the_same_inputs) {
   std::string note;
-  const auto uninterrupted = run_with_timed_inputs(false, &note);
-  const auto resumed = run_with_timed_inputs(true, &note);
+  const auto uninterrupted = run_with_timed_inputs(std::nullopt, &note);
   ASSERT_FALSE(uninterrupted.is_null());
-  ASSERT_FALSE(resumed.is_null());
+  EXPECT_EQ(uninterrupted.at("kpi").at("simulated_seconds"), 360);
+  EXPECT_GT(uninterrupted.at("kpi").at("arrived").get<int>(), 0);
+  const auto equal_to_uninterrupted = [&](const nlohmann::json& resumed, const std::string& which) {
+    ASSERT_FALSE(resumed.is_null()) << which;
+    EXPECT_EQ(resumed.at("kpi_digest"), uninterrupted.at("kpi_digest"))
+        << which << ": " << resumed.at("kpi").dump() << "\nuninterrupted: " << uninterrupted.at("kpi").dump();
+    const auto& a = resumed.at("segments");
+    const auto& b = uninterrupted.at("segments");
+    ASSERT_EQ(a.size(), b.size()) << which;
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << which << ": segment row " << i;
+  };
+
+  // Node 2 lost: every node rolls back to checkpoint 3 in its own process.
+  const auto rolled_back = run_with_timed_inputs(2, &note);
   EXPECT_NE(note.find("to checkpoint 3 at t=0:03:00"), std::string::npos) << note;
   // At least one window between the checkpoint and the kill took a reading: the journal was used.
   EXPECT_EQ(note.find("(0 of them"), std::string::npos) << note;
   EXPECT_NE(note.find(" of them take their live inputs again"), std::string::npos) << note;
-  EXPECT_EQ(uninterrupted.at("kpi").at("simulated_seconds"), 360);
-  EXPECT_GT(uninterrupted.at("kpi").at("arrived").get<int>(), 0);
-  EXPECT_EQ(resumed.at("kpi_digest"), uninterrupted.at("kpi_digest"))
-      << "resumed: " << resumed.at("kpi").dump() << "\nuninterrupted: " << uninterrupted.at("kpi").dump();
-  const auto& a = resumed.at("segments");
-  const auto& b = uninterrupted.at("segments");
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "segment row " << i;
+  equal_to_uninterrupted(rolled_back, "node 2 lost");
+
+  // Node 0 lost: the others leave, and a new node 0 process resumes from checkpoint 3 and the
+  // journal it kept on disk.
+  const auto resumed = run_with_timed_inputs(0, &note);
+  EXPECT_NE(note.find("checkpoint 3 at t=0:03:00: the "), std::string::npos) << note;
+  EXPECT_EQ(note.find(": the 0 windows"), std::string::npos) << note;
+  equal_to_uninterrupted(resumed, "node 0 lost");
 }
 
 

@@ -1,5 +1,6 @@
 // The live twin applies a reading in the first window at or after its own time: a reading ahead of
-// the twin's clock waits for it. With stop_at, the twin's clock stops there.
+// the twin's clock waits for it. With stop_at, the twin's clock stops there. A twin resumed from a
+// cluster checkpoint starts at its clock and inbox and drops what it holds or took already.
 
 #include <gtest/gtest.h>
 
@@ -43,6 +44,41 @@ TEST(live_twin, a_reading_ahead_of_the_clock_waits_for_its_window_and_the_clock_
   EXPECT_EQ(twin.now(), options.stop_at);
   EXPECT_EQ(twin.view()->time, options.stop_at);
   twin.stop();
+}
+
+TEST(live_twin, a_resumed_twin_keeps_its_clock_and_inbox_and_drops_inputs_it_holds_or_took) {
+  auto resume = std::make_shared<live_resume>();
+  auto& point = resume->point;
+  point.epoch_at_start_ms = 1'790'000'000'000;
+  point.time = 60 * ms_per_second;
+  point.pending.controls.push_back({{90 * ms_per_second, 5, control_kind::close, 0}, 10});     // waits for 1:30
+  point.pending.observations.push_back({6, detector_observation{62 * ms_per_second, 9, 400, 1}, 11});  // taken at 1:02
+  taken_inputs seven;
+  seven.observation = taken_input{50 * ms_per_second, 8};
+  point.taken = {{7, seven}};
+  window_inputs at_62;
+  at_62.observations.push_back(point.pending.observations.front());
+  at_62.controls.push_back({{61 * ms_per_second, 8, control_kind::capacity_factor, 0.5}, 12});
+  resume->journal = {{62 * ms_per_second, at_62}};
+  live_twin_options options;
+  options.resume = resume;
+  live_twin twin(sioux_falls(), options);
+
+  EXPECT_EQ(twin.now(), point.time);
+  EXPECT_EQ(twin.to_epoch_ms(0), point.epoch_at_start_ms);
+  EXPECT_EQ(twin.inbox_backlog(), 1u) << "the reading the journaled window took is not waiting any more";
+  EXPECT_EQ(twin.inputs_kept_for_rollback(), 2u);
+  // Restoring the store hands the twin every stored reading again: only new ones get in.
+  twin.submit_control({90 * ms_per_second, 5, control_kind::close, 0}, 10);                  // waiting already
+  twin.submit_control({61 * ms_per_second, 8, control_kind::capacity_factor, 0.5}, 12);      // taken by the journal
+  twin.submit_observation(6, detector_observation{62 * ms_per_second, 9, 400, 1}, 11);       // taken by the journal
+  twin.submit_observation(7, detector_observation{50 * ms_per_second, 3, 100, 1}, 8);        // taken before the checkpoint
+  twin.submit_observation(7, detector_observation{40 * ms_per_second, 3, 100, 1}, 9);        // older than that one
+  EXPECT_EQ(twin.inbox_backlog(), 1u);
+  twin.submit_observation(7, detector_observation{55 * ms_per_second, 3, 100, 1}, 7);        // newer by its time
+  twin.submit_control({63 * ms_per_second, 8, control_kind::capacity_factor, 0.7}, 13);      // arrived after the journal
+  twin.submit_observation(9, detector_observation{64 * ms_per_second, 3, 100, 1});           // from no stored reading
+  EXPECT_EQ(twin.inbox_backlog(), 4u);
 }
 
 }  // namespace citytwin::testing
