@@ -1,7 +1,10 @@
 #include "engine/import/city_loader.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "engine/import/import_error.hpp"
@@ -98,11 +101,29 @@ loaded_city load_manifest(const fs::path& dir, const unit_overrides& overrides) 
   return city;
 }
 
-}  // namespace
+loaded_city load_file(const std::string& path, const unit_overrides& overrides);
 
-loaded_city load_city(const std::string& path, const unit_overrides& overrides) {
+// A directory without city.json (a TNTP network folder as published, say): its one network file or
+// OSM extract, loaded as if named on its own.
+loaded_city load_directory(const fs::path& dir, const unit_overrides& overrides) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return load_manifest(path, overrides);
+  if (fs::exists(dir / "city.json", ec)) return load_manifest(dir, overrides);
+  std::vector<std::string> cities;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const auto name = entry.path().string();
+    if (entry.is_regular_file(ec) && (ends_with(name, "_net.tntp") || is_osm_file(name))) cities.push_back(name);
+  }
+  std::sort(cities.begin(), cities.end());
+  if (cities.size() == 1) return load_file(cities.front(), overrides);
+  std::string found;
+  for (const auto& c : cities) found += (found.empty() ? "" : ", ") + fs::path(c).filename().string();
+  throw import_error((dir / "city.json").string(), "", "",
+                     "cannot open the city manifest (a city directory needs city.json, or exactly one *_net.tntp file or OSM "
+                     "extract; found " + (cities.empty() ? std::string("none") : found) + ")");
+}
+
+loaded_city load_file(const std::string& path, const unit_overrides& overrides) {
+  std::error_code ec;
   if (!fs::exists(path, ec)) throw import_error(path, "", "", "no such file or directory");
   loaded_city city;
   city.source = path;
@@ -125,6 +146,14 @@ loaded_city load_city(const std::string& path, const unit_overrides& overrides) 
     return city;
   }
   throw import_error(path, "", "", "unknown city format: give a directory with city.json, a *_net.tntp file, or an OSM extract (.osm, .osm.pbf, .osm.gz, .osm.bz2)");
+}
+
+}  // namespace
+
+loaded_city load_city(const std::string& path, const unit_overrides& overrides) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return load_directory(path, overrides);
+  return load_file(path, overrides);
 }
 
 }  // namespace citytwin

@@ -1,6 +1,7 @@
 #pragma once
 // Finds and imports a city: a directory with a city.json manifest, a TNTP *_net.tntp file,
-// or an OpenStreetMap extract.
+// or an OpenStreetMap extract; a directory without city.json holding exactly one of those (a TNTP
+// network's folder as published) loads that one.
 
 #include <optional>
 #include <string>

@@ -130,6 +130,26 @@ TEST(tntp_importer, reports_missing_files_and_bad_manifests) {
     return std::string();
   }(), {"/nonexistent/city", "no such file"});
   auto dir = testing::test_temp_dir();
+  expect_error([&] {
+    try {
+      load_city(dir.string());
+    } catch (const import_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }(), {"city.json", "exactly one *_net.tntp", "found none"});
+  testing::write_file(dir / "A_net.tntp", "");
+  testing::write_file(dir / "B_net.tntp", "");
+  expect_error([&] {
+    try {
+      load_city(dir.string());
+    } catch (const import_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }(), {"found A_net.tntp, B_net.tntp"});
+  std::filesystem::remove(dir / "A_net.tntp");
+  std::filesystem::remove(dir / "B_net.tntp");
   testing::write_file(dir / "city.json", "{\"format\": \"tntp\", \"network\": 3");
   try {
     load_city(dir.string());
@@ -144,6 +164,23 @@ TEST(tntp_importer, reports_missing_files_and_bad_manifests) {
   } catch (const import_error& e) {
     EXPECT_NE(std::string(e.what()).find("format"), std::string::npos) << e.what();
   }
+}
+
+// A TNTP network's folder as published (no city.json) loads its one network with its trips and
+// nodes beside it, as naming the *_net.tntp file does.
+TEST(tntp_importer, a_folder_without_a_manifest_loads_its_one_network) {
+  const auto dir = testing::test_temp_dir();
+  const std::string sioux = std::string(CITYTWIN_SOURCE_DIR) + "/data/tntp/SiouxFalls/";
+  for (const char* name : {"SiouxFalls_net.tntp", "SiouxFalls_trips.tntp", "SiouxFalls_node.tntp"})
+    std::filesystem::copy_file(sioux + name, dir / name);
+  const auto folder = load_city(dir.string());
+  const auto file = load_city(sioux + "SiouxFalls_net.tntp");
+  EXPECT_EQ(folder.graph.segments.size(), 76u);
+  EXPECT_EQ(folder.graph.segments.size(), file.graph.segments.size());
+  EXPECT_EQ(folder.graph.demand.size(), file.graph.demand.size());
+  EXPECT_GT(folder.graph.demand.size(), 0u);
+  EXPECT_EQ(folder.graph.nodes.size(), 24u);
+  EXPECT_EQ(folder.units_note, file.units_note);
 }
 
 }  // namespace citytwin
