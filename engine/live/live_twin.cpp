@@ -1,6 +1,7 @@
 #include "engine/live/live_twin.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "engine/demand/trip_generator.hpp"
 
@@ -20,6 +21,21 @@ std::optional<taken_input> taken_inputs::*kind_of(const segment_control& c) {
 
 void take_newest(std::optional<taken_input>& slot, const taken_input& input) {
   if (!slot || *slot < input) slot = input;
+}
+
+taken_input order_of(const logged_observation& o) { return {o.observation.at, o.log_position}; }
+
+// Of several observations of one segment in `observations`, only the newest (by time, then log
+// position; the later one of equals): a window applies a segment's newest reading only.
+void keep_newest_per_segment(std::vector<logged_observation>& observations) {
+  std::unordered_map<segment_id, std::size_t> kept_at;
+  std::vector<logged_observation> kept;
+  for (auto& o : observations) {
+    const auto [at, fresh] = kept_at.try_emplace(o.segment, kept.size());
+    if (fresh) kept.push_back(std::move(o));
+    else if (!(order_of(o) < order_of(kept[at->second]))) kept[at->second] = std::move(o);
+  }
+  observations = std::move(kept);
 }
 
 }  // namespace
@@ -198,7 +214,15 @@ void live_twin::submit_control(const segment_control& control, std::uint64_t log
 void live_twin::submit_observation(segment_id segment, const detector_observation& observation, std::uint64_t log_position) {
   std::lock_guard lock(inbox_mutex_);
   if (holds_or_took(segment, &taken_inputs::observation, {observation.at, log_position})) return;
-  pending_.observations.push_back({segment, observation, log_position});
+  logged_observation o{segment, observation, log_position};
+  if (observation.at > now_.load()) {  // ahead of the clock: it waits for its own window
+    pending_.observations.push_back(o);
+    return;
+  }
+  // Due in the next window, where only the segment's newest counts: at most one waits per segment.
+  const auto [at, fresh] = due_observation_.try_emplace(segment, pending_.observations.size());
+  if (fresh) pending_.observations.push_back(o);
+  else if (!(order_of(o) < order_of(pending_.observations[at->second]))) pending_.observations[at->second] = o;
 }
 
 void live_twin::mark_taken(const window_inputs& inputs) {
@@ -218,6 +242,8 @@ void live_twin::pull(sim_time start, std::vector<segment_control>& controls,
     for (auto& c : pending_.controls) (c.control.at <= start ? taken.controls : later.controls).push_back(c);
     for (auto& o : pending_.observations) (o.observation.at <= start ? taken.observations : later.observations).push_back(o);
     pending_ = std::move(later);
+    due_observation_.clear();
+    keep_newest_per_segment(taken.observations);
     journal_.record(start, taken);
   }
   mark_taken(taken);

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -72,7 +73,8 @@ class live_twin final : public published_views {
   void stop();  // waits for the simulation thread
 
   // Each is applied in the first window that starts at or after its own time: at once when it is in
-  // the twin's past, and not before its time when ahead of the twin's clock. `log_position` names
+  // the twin's past, and not before its time when ahead of the twin's clock. Of a segment's detector
+  // observations taken by one window only the newest (by time, then log position) is applied. `log_position` names
   // the stored reading it comes from (0: none); one the twin holds or took already, by that position
   // or by being no newer than what its segment took, is dropped (a resumed twin restoring its store).
   void submit_control(const segment_control& control, std::uint64_t log_position = 0);
@@ -129,6 +131,7 @@ class live_twin final : public published_views {
   window_inputs pending_;                       // submitted, not yet taken by a window
   std::map<segment_id, taken_inputs> taken_;    // the newest input of each kind each segment took
   std::unordered_set<std::uint64_t> resumed_;   // log positions a resumed twin holds or took again
+  std::unordered_map<segment_id, std::size_t> due_observation_;  // in pending_.observations, due next window
   input_journal journal_;  // with the inbox mutex
 
   mutable std::mutex view_mutex_;

@@ -46,6 +46,31 @@ TEST(live_twin, a_reading_ahead_of_the_clock_waits_for_its_window_and_the_clock_
   twin.stop();
 }
 
+// Many readings of one detector can reach the twin between two windows (a feed at 200,000 readings/s):
+// the inbox keeps only the newest of those due, and the window applies that one.
+TEST(live_twin, a_window_applies_only_the_newest_due_reading_of_a_segment) {
+  live_twin_options options;
+  options.time_scale = 120;
+  options.demand_scale = 0.05;
+  options.stop_at = 10 * ms_per_second;
+  live_twin twin(sioux_falls(), options);
+  const segment_id segment = 3;
+  twin.submit_observation(segment, detector_observation{0, 4.0, 300, 1}, 5);
+  twin.submit_observation(segment, detector_observation{0, 6.0, 300, 1}, 7);  // the newest: last in the log
+  twin.submit_observation(segment, detector_observation{0, 5.0, 300, 1}, 6);
+  twin.submit_observation(segment + 1, detector_observation{0, 7.0, 300, 1}, 8);
+  twin.submit_observation(segment, detector_observation{60 * ms_per_second, 9.0, 300, 1}, 9);  // ahead: waits on its own
+  EXPECT_EQ(twin.inbox_backlog(), 3u);
+  twin.start();
+  while (!twin.finished()) twin.wait_for_view_after(twin.view()->version, std::chrono::seconds(5));
+  EXPECT_FALSE(twin.failure().has_value()) << *twin.failure();
+  const auto view = twin.view();
+  EXPECT_DOUBLE_EQ(view->segments[segment].observed_speed_mps, 6.0);
+  EXPECT_DOUBLE_EQ(view->segments[segment + 1].observed_speed_mps, 7.0);
+  EXPECT_EQ(twin.inbox_backlog(), 1u) << "the reading timed at 1:00 still waits";
+  twin.stop();
+}
+
 TEST(live_twin, a_resumed_twin_keeps_its_clock_and_inbox_and_drops_inputs_it_holds_or_took) {
   auto resume = std::make_shared<live_resume>();
   auto& point = resume->point;
