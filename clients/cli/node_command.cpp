@@ -137,12 +137,17 @@ std::uint64_t prepare_live_resume(const node_arguments& a, const cluster_config&
   auto journal = std::make_shared<journal_file>(store.journal_path());
   live.durable_journal = journal;
   const auto point = store.last_complete();
-  auto saved = point ? store.load_live(point->id) : std::nullopt;
-  if (!saved) return 0;
   auto resume = std::make_shared<live_resume>();
-  resume->point = std::move(*saved);
-  resume->journal = journal->load(resume->point.time);
-  journal->rewrite(resume->journal);  // drops a record torn by the crash, so that appends follow whole ones
+  try {
+    auto saved = point ? store.load_live(point->id) : std::nullopt;
+    if (!saved) return 0;
+    resume->point = std::move(*saved);
+    resume->journal = journal->load(resume->point.time);
+    journal->rewrite(resume->journal);  // drops a record torn by the crash, so that appends follow whole ones
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string(e.what()) + ". The live twin cannot resume from checkpoint " + std::to_string(point->id) +
+                             "; to start it afresh instead, delete " + store.complete_path().string());
+  }
   if (!a.quiet)
     fmt::print(stderr, "node 0: the live twin resumes from checkpoint {} at t={}: the {} windows since then that took inputs "
                "take them again; {} inputs were waiting in its inbox at the checkpoint\n", point->id, format_clock(resume->point.time), resume->journal.size(),

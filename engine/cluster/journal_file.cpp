@@ -48,7 +48,7 @@ std::map<sim_time, window_inputs> journal_file::load(sim_time from) const {
     if (!whole || byte_checksum(body) != sum) {
       if (last) break;  // torn by a crash while appending: that window never ran
       throw std::runtime_error("live journal " + path_.string() + " is corrupt at byte " + std::to_string(at) +
-                               " (checksum mismatch); delete the checkpoints directory's complete.json to start the live twin afresh");
+                               " (checksum mismatch)");
     }
     try {
       auto [start, inputs] = decode_checkpoint_part<std::pair<sim_time, window_inputs>>(body);
