@@ -42,26 +42,18 @@ std::string_view unframe(const std::filesystem::path& path, std::string_view byt
   return body;
 }
 
-struct stored_live_point {
+// Node 0's own share of checkpoint `id` (its progress, its live twin's resume point), stamped with
+// the run's fingerprint and the id, which loading checks.
+template <class T>
+struct stamped {
   std::uint64_t fingerprint = 0;
   std::uint64_t id = 0;
-  live_resume_point point;
+  T value;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, stored_live_point& x) {
-  return f(x.fingerprint, x.id, x.point);
-}
-
-struct stored_progress {
-  std::uint64_t fingerprint = 0;
-  std::uint64_t id = 0;
-  run_progress progress;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, stored_progress& x) {
-  return f(x.fingerprint, x.id, x.progress);
+template <class Inspector, class T>
+typename Inspector::result_type inspect(Inspector& f, stamped<T>& x) {
+  return f(x.fingerprint, x.id, x.value);
 }
 
 template <class T>
@@ -119,29 +111,27 @@ checkpoint_part checkpoint_store::load_part(std::uint64_t id) const {
   return part;
 }
 
-void checkpoint_store::save_progress(std::uint64_t id, const run_progress& progress) const {
-  write_durably(progress_path(id), frame(encode_checkpoint_part(stored_progress{fingerprint_, id, progress})));
-}
-
-run_progress checkpoint_store::load_progress(std::uint64_t id) const {
-  const auto path = progress_path(id);
-  auto stored = decode_file<stored_progress>(path);
+template <class T>
+T checkpoint_store::load_stamped(const std::filesystem::path& path, std::uint64_t id) const {
+  auto stored = decode_file<stamped<T>>(path);
   if (stored.fingerprint != fingerprint_ || stored.id != id)
     throw std::runtime_error("checkpoint file " + path.string() + " belongs to another run or checkpoint");
-  return std::move(stored.progress);
+  return std::move(stored.value);
 }
 
+void checkpoint_store::save_progress(std::uint64_t id, const run_progress& progress) const {
+  write_durably(progress_path(id), frame(encode_checkpoint_part(stamped<run_progress>{fingerprint_, id, progress})));
+}
+
+run_progress checkpoint_store::load_progress(std::uint64_t id) const { return load_stamped<run_progress>(progress_path(id), id); }
+
 void checkpoint_store::save_live(std::uint64_t id, const live_resume_point& point) const {
-  write_durably(live_path(id), frame(encode_checkpoint_part(stored_live_point{fingerprint_, id, point})));
+  write_durably(live_path(id), frame(encode_checkpoint_part(stamped<live_resume_point>{fingerprint_, id, point})));
 }
 
 std::optional<live_resume_point> checkpoint_store::load_live(std::uint64_t id) const {
-  const auto path = live_path(id);
-  if (!std::filesystem::exists(path)) return std::nullopt;
-  auto stored = decode_file<stored_live_point>(path);
-  if (stored.fingerprint != fingerprint_ || stored.id != id)
-    throw std::runtime_error("checkpoint file " + path.string() + " belongs to another run or checkpoint");
-  return std::move(stored.point);
+  if (!std::filesystem::exists(live_path(id))) return std::nullopt;
+  return load_stamped<live_resume_point>(live_path(id), id);
 }
 
 void checkpoint_store::mark_complete(const complete_checkpoint& checkpoint) const {

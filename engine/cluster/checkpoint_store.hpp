@@ -71,6 +71,9 @@ class checkpoint_store {
   void clear() const;
 
  private:
+  template <class T>
+  [[nodiscard]] T load_stamped(const std::filesystem::path& path, std::uint64_t id) const;
+
   std::filesystem::path dir_;
   std::uint32_t node_;
   std::uint64_t fingerprint_;

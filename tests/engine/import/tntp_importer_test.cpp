@@ -130,24 +130,18 @@ TEST(tntp_importer, reports_missing_files_and_bad_manifests) {
     return std::string();
   }(), {"/nonexistent/city", "no such file"});
   auto dir = testing::test_temp_dir();
-  expect_error([&] {
+  const auto load_error = [&] {
     try {
       load_city(dir.string());
     } catch (const import_error& e) {
       return std::string(e.what());
     }
     return std::string();
-  }(), {"city.json", "exactly one *_net.tntp", "found none"});
+  };
+  expect_error(load_error(), {"city.json", "exactly one *_net.tntp", "found none"});
   testing::write_file(dir / "A_net.tntp", "");
   testing::write_file(dir / "B_net.tntp", "");
-  expect_error([&] {
-    try {
-      load_city(dir.string());
-    } catch (const import_error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  }(), {"found A_net.tntp, B_net.tntp"});
+  expect_error(load_error(), {"found A_net.tntp, B_net.tntp"});
   std::filesystem::remove(dir / "A_net.tntp");
   std::filesystem::remove(dir / "B_net.tntp");
   testing::write_file(dir / "city.json", "{\"format\": \"tntp\", \"network\": 3");
