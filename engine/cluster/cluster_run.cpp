@@ -378,7 +378,8 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     };
     if (store && options.live && recovery.live_resume_checkpoint > 0) {
       resume(recovery.live_resume_checkpoint);
-      note("the live twin resumes from checkpoint " + std::to_string(last_id) + " at t=" + format_clock(run_options.continue_from->time));
+      note("every node reloaded its part of checkpoint " + std::to_string(last_id) + " at t=" +
+           format_clock(run_options.continue_from->time) + "; the live twin goes on from there");
     } else if (store && options.live)
       store->clear();  // no checkpoint of this live run to resume: the twin starts afresh from its readings
     else if (store)
