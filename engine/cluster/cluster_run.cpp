@@ -133,17 +133,17 @@ void publish_times(caf::scoped_actor& self, const std::vector<caf::actor>& gatew
 }
 
 void gather(caf::scoped_actor& self, const std::vector<caf::actor>& gateways, simulation_result& result, std::size_t segment_count,
-            cluster_traffic* traffic) {
+            cluster_traffic* traffic, std::chrono::milliseconds timeout) {
   result.segments.assign(segment_count, segment_snapshot{});
   for (std::uint32_t j = 0; j < gateways.size(); ++j) {
     auto fail = [&](caf::error& e) {
       throw std::runtime_error("node " + std::to_string(j) + " did not report its segments: " + self->system().render(e));
     };
-    self->request(gateways[j], caf::infinite, snapshots_atom_v, result.end_time)
+    self->request(gateways[j], timeout, snapshots_atom_v, result.end_time)
         .receive([&](std::vector<segment_snapshot>& snapshots) {
                    for (auto& s : snapshots) result.segments[s.segment] = std::move(s);
                  }, fail);
-    self->request(gateways[j], caf::infinite, traffic_atom_v)
+    self->request(gateways[j], timeout, traffic_atom_v)
         .receive([&](std::int64_t messages, std::int64_t batches) {
                    if (traffic) {
                      traffic->cross_node_messages += messages;
@@ -354,13 +354,14 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
     greet(self, config, gateways, fingerprint, live_epoch_ms);
     context.shards = gateways;
     context.on_times_published = [&](const travel_times& times) { publish_times(self, gateways, times); };
+    // How long node 0 waits for a node's answer with its state (a cut, the final snapshots).
+    const auto state_wait = to_ms(recovery.barrier_timeout_s > 0 ? recovery.barrier_timeout_s : 3600);
     // A scenario fork of the live twin: every node's share of the cut, asked of its gateway.
     context.gather_cut = [&] {
       caf::scoped_actor asker{system};
-      const auto wait = to_ms(recovery.barrier_timeout_s > 0 ? recovery.barrier_timeout_s : 3600);
       std::vector<node_cut> parts;
       for (std::uint32_t j = 0; j < node_count; ++j)
-        asker->request(gateways[j], wait, cut_atom_v)
+        asker->request(gateways[j], state_wait, cut_atom_v)
             .receive([&](std::string& bytes) { parts.push_back(decode_checkpoint_part<node_cut>(bytes)); },
                      [&](caf::error& e) {
                        throw std::runtime_error(node_name(config.nodes[j]) + " did not give its share of the cut: " + system.render(e));
@@ -467,7 +468,8 @@ std::optional<simulation_result> run_cluster_node(const cluster_config& config, 
         if (!rejoin()) throw;
       }
     }
-    gather(self, gateways, result, graph.segments.size(), traffic);
+    // A node lost now fails the request (then the loss is reported, as during the windows), never hangs it.
+    gather(self, gateways, result, graph.segments.size(), traffic, state_wait);
     self->request(gateway, caf::infinite, finished_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});
     const auto timeout = to_ms(config.connect_timeout_s);
     for (std::uint32_t j = 1; j < node_count; ++j)  // a node that fails to answer here has done its work already
