@@ -62,6 +62,9 @@ rocksdb::DBOptions db_options(std::shared_ptr<rocksdb::Statistics> statistics) {
   // Flushes and compactions hand their output to the disk a megabyte at a time instead of in one
   // burst when a file closes, which would hold up the WAL syncs that acks wait for.
   options.bytes_per_sync = 1u << 20;
+  // `readings` is written without the WAL (reading_indexer.hpp): flushing every family at once
+  // keeps it and metadata's indexed position consistent on disk.
+  options.atomic_flush = true;
   return options;
 }
 

@@ -104,8 +104,9 @@ std::uint64_t first_position_of_batch_log_key(std::string_view key) {
   return read_u64(key);
 }
 
-void start_batch_log_value(std::string& out, std::uint32_t count) {
+void start_batch_log_value(std::string& out, std::uint32_t count, batch_log_form form) {
   out.clear();
+  if (form == batch_log_form::with_records) out.push_back(batch_log_records_tag);
   append_u32(out, count);
 }
 
@@ -115,18 +116,48 @@ void append_batch_log_reading(std::string& out, std::string_view twin_id, std::i
   out.append(twin_id);
 }
 
+void append_batch_log_reading(std::string& out, std::string_view twin_id, std::int64_t time_ms,
+                              std::string_view record) {
+  append_batch_log_reading(out, twin_id, time_ms);
+  append_u32(out, static_cast<std::uint32_t>(record.size()));
+  out.append(record);
+}
+
+namespace {
+
+bool holds_records(std::string_view value) { return !value.empty() && value.front() == batch_log_records_tag; }
+
+}  // namespace
+
+std::uint32_t batch_log_value_count(std::string_view value) {
+  if (holds_records(value)) value.remove_prefix(1);
+  if (value.size() < 4) throw std::invalid_argument("batch log value too short");
+  return read_u32(value);
+}
+
 std::vector<batch_log_reading> parse_batch_log_value(std::string_view value) {
-  const std::size_t count = read_u32(value);
-  if (count > value.size() / 12) throw std::invalid_argument("batch log value: count larger than its bytes");
+  const bool records = holds_records(value);
+  const std::size_t count = batch_log_value_count(value);
+  value.remove_prefix(records ? 5 : 4);
+  const std::size_t fixed = records ? 16 : 12;  // time, id size (and record size) per reading
+  if (count > value.size() / fixed) throw std::invalid_argument("batch log value: count larger than its bytes");
   std::vector<batch_log_reading> readings;
   readings.reserve(count);
-  value.remove_prefix(4);
   for (std::size_t i = 0; i < count; ++i) {
+    if (value.size() < 12) throw std::invalid_argument("batch log value truncated");
     const auto time_ms = time_from_order(read_u64(value));
     const std::size_t id_size = read_u32(value.substr(8));
     if (value.size() - 12 < id_size) throw std::invalid_argument("batch log value truncated");
-    readings.push_back({value.substr(12, id_size), time_ms});
+    batch_log_reading reading{value.substr(12, id_size), time_ms, {}};
     value.remove_prefix(12 + id_size);
+    if (records) {
+      if (value.size() < 4) throw std::invalid_argument("batch log value truncated");
+      const std::size_t record_size = read_u32(value);
+      if (value.size() - 4 < record_size) throw std::invalid_argument("batch log value truncated");
+      reading.record = value.substr(4, record_size);
+      value.remove_prefix(4 + record_size);
+    }
+    readings.push_back(reading);
   }
   if (!value.empty()) throw std::invalid_argument("batch log value longer than its count says");
   return readings;

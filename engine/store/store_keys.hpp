@@ -4,20 +4,23 @@
 //
 //   column family  key                                  value
 //   readings       '\0' window twin_id '\0' time position  reading_record (kind, source, sequence, payload)
-//   batch_log      first_position                       the batch's readings (below; append order: replay)
+//   batch_log      first_position                       the batch's readings with their records (below; append order: replay)
 //   time_index     min_time first_position              empty (time order of batches: retention)
 //   snapshots      position time                        the snapshot's bytes
 //   metadata       'u' key                              value of put_metadata
 //                  'c'                                  a floor for the last log position (written by purges)
 //                  'd' source_length source sequence    log position of that batch (its dedup marker)
 //                  'v'                                  the store format (store_format_version)
+//                  'i'                                  every reading up to this position is in `readings`
 //   audit          time sequence (as time_index's keys) an audit record's bytes (time order: reading, retention)
 //
 // A batch's readings hold the consecutive positions first_position, first_position + 1, ...; its
-// batch_log value lists them in that order as count (4 bytes), then per reading time (8 bytes),
-// twin_id_length (4 bytes), twin_id: enough to build each reading's key. One batch_log and one
-// time_index entry per batch (not per reading) keeps RocksDB's memtable work near one insert per
-// reading. min_time is the earliest time of the batch's readings still stored: a purge deletes the
+// batch_log value holds them in that order as 'R', count (4 bytes), then per reading time (8 bytes),
+// twin_id_length (4 bytes), twin_id, record_length (4 bytes), record: the durable copy an ack
+// waits for. The `readings` entries are built from it afterwards, written without the WAL
+// (reading_indexer.hpp), so an ack costs one log entry, not a memtable insert per reading. Before
+// format 4 (2026-11-27) the value was a listing without 'R' and records (its readings went into
+// `readings` in the same write). min_time is the earliest time of the batch's readings still stored: a purge deletes the
 // readings below its cutoff and moves the entry up to the earliest one left, so a reading listed in
 // batch_log whose time is below its batch's min_time is gone (replay skips what it cannot find).
 //
@@ -31,7 +34,8 @@
 // insert hint per window and twin (readings), which keeps memtable inserts cheap. Each source's highest applied
 // sequence is its last 'd' marker (the store keeps it in memory).
 //
-// Older formats, converted on open (twin_store.cpp): before format 3 (2026-11-26) a reading's key was
+// Older formats, converted on open (twin_store.cpp): a store before format 4 is marked indexed up
+// to its last position (its listings stay as they are). Before format 3 (2026-11-26) a reading's key was
 // twin_id '\0' time position. Every such key is at or above "\x01" (twin ids hold no NUL byte) and
 // every format 3 key below it, so a conversion cut short by a crash resumes where it stopped.
 // Before format 2 (2026-11-26) a `log` family held
@@ -89,15 +93,25 @@ std::uint64_t first_position_of_batch_log_key(std::string_view key);
 struct batch_log_reading {
   std::string_view twin_id;
   std::int64_t time_ms = 0;
+  std::string_view record;  // its reading_record; empty in a listing
 };
-// Builds a value: start with the count, then append each reading in position order.
-void start_batch_log_value(std::string& out, std::uint32_t count);
+// Since format 4 a batch's value holds its readings' records (the durable copy an ack promises;
+// `readings` is built from it off the ack path). Values written before list only time and twin
+// id: their readings were put into `readings` in the same write.
+enum class batch_log_form { listing, with_records };
+inline constexpr char batch_log_records_tag = 'R';  // first byte of a value with records (a listing's is 0)
+// Builds a value: start with the count, then append each reading in position order (with its
+// record for the form with_records).
+void start_batch_log_value(std::string& out, std::uint32_t count, batch_log_form form);
 void append_batch_log_reading(std::string& out, std::string_view twin_id, std::int64_t time_ms);
+void append_batch_log_reading(std::string& out, std::string_view twin_id, std::int64_t time_ms,
+                              std::string_view record);
 // Throws std::invalid_argument for a value not built as above (or with a different count).
+std::uint32_t batch_log_value_count(std::string_view value);
 std::vector<batch_log_reading> parse_batch_log_value(std::string_view value);
 
 // The format this build writes; a store marked with a higher one is refused on open.
-inline constexpr std::uint64_t store_format_version = 3;
+inline constexpr std::uint64_t store_format_version = 4;
 
 // The family `log` of format 1: 'p' position -> reading key, and (before 2026-11-26) 't' time keys.
 inline constexpr std::string_view append_order_prefix = "p";
@@ -128,6 +142,7 @@ inline constexpr std::string_view last_position_key = "c";
 inline constexpr std::string_view dedup_marker_prefix = "d";
 inline constexpr std::string_view dedup_marker_end = "e";
 inline constexpr std::string_view format_version_key = "v";
+inline constexpr std::string_view indexed_through_key = "i";
 std::string user_metadata_key(std::string_view key);
 std::string dedup_prefix(std::string_view source);
 std::string dedup_key(std::string_view source, std::uint64_t sequence);

@@ -38,6 +38,7 @@ recorded_reading to_recorded(std::string_view key, std::string_view value) {
 
 twin_store::impl::~impl() {
   if (!db) return;
+  indexer.reset();  // indexes what was handed in first
   for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
   db->Close();  // a failure here leaves nothing to do: every acknowledged write is in the WAL
   delete db;
@@ -110,7 +111,7 @@ std::uint64_t twin_store::impl::restored_last_position() const {
   check(it->status(), "read the last log position");
   if (it->Valid()) {
     const auto first = keys::first_position_of_batch_log_key(it->key().ToStringView());
-    const auto count = keys::read_u32(it->value().ToStringView());
+    const auto count = keys::batch_log_value_count(it->value().ToStringView());
     if (count > 0) last = std::max(last, first + count - 1);
   }
   return last;
@@ -133,10 +134,10 @@ void twin_store::impl::restore_highest_sequences() {
   check(it->status(), "read the dedup markers");
 }
 
-void twin_store::impl::check_format_version() const {
+std::uint64_t twin_store::impl::check_format_version() const {
   std::string value;
   const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::format_version_key), &value);
-  if (status.IsNotFound()) return;  // format 1, or a new store
+  if (status.IsNotFound()) return 0;  // format 1, or a new store
   check(status, "read the store format");
   const auto version = keys::read_u64(value);
   if (version > keys::store_format_version)
@@ -144,9 +145,18 @@ void twin_store::impl::check_format_version() const {
                       "it is in store format " + std::to_string(version) +
                           ", written by a newer CityTwin; this build reads formats up to " +
                           std::to_string(keys::store_format_version));
+  return version;
 }
 
-void twin_store::impl::mark_format_version() {
+std::uint64_t twin_store::impl::restored_indexed_through() const {
+  std::string value;
+  const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::indexed_through_key), &value);
+  if (status.IsNotFound()) return 0;  // a new store
+  check(status, "read the indexed position");
+  return keys::read_u64(value);
+}
+
+void twin_store::impl::mark_format_version(std::uint64_t previous_format) {
   const auto version = keys::u64_bytes(keys::store_format_version);
   std::string value;
   const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::format_version_key), &value);
@@ -154,6 +164,7 @@ void twin_store::impl::mark_format_version() {
   if (status.ok() && value == version) return;
   rocksdb::WriteBatch batch;
   batch.Put(metadata, slice(keys::format_version_key), version);
+  if (previous_format < 4) batch.Put(metadata, slice(keys::indexed_through_key), keys::u64_bytes(last_position.load()));
   write(batch, true, "mark the store format");
 }
 
@@ -196,7 +207,7 @@ void twin_store::impl::convert_legacy_log() {
   it->Seek(slice(keys::append_order_prefix));
   convert_in_chunks(*it, "convert the append log to batch_log", [&](auto& batch, const auto& key, const auto& value) {
     const auto reading = keys::parse_legacy_reading_key(value.ToStringView());
-    keys::start_batch_log_value(log_value, 1);
+    keys::start_batch_log_value(log_value, 1, keys::batch_log_form::listing);
     keys::append_batch_log_reading(log_value, reading.twin_id, reading.time_ms);
     batch.Put(batch_log, keys::batch_log_key(keys::position_of_append_order_key(key.ToStringView())), log_value);
     batch.Delete(legacy_log, key);
@@ -261,17 +272,24 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
   state->snapshots = state->handles[4];
   state->metadata = state->handles[5];
   state->audit = state->handles[6];
-  state->check_format_version();
+  const auto format = state->check_format_version();
   if (legacy_log) {
     state->legacy_log = state->handles[7];
     state->move_legacy_time_index();
     state->convert_legacy_log();
   }
   state->convert_legacy_reading_keys();
-  state->mark_format_version();
-  state->restore_last_audit_key();
   state->last_position = state->restored_last_position();
+  state->mark_format_version(format);
+  state->restore_last_audit_key();
   state->restore_highest_sequences();
+  const auto checked = [&s = *state](const rocksdb::Status& status, const std::string& action) { s.check(status, action); };
+  const auto indexed = reading_indexer::reindex_after(
+      state->db, state->batch_log, state->readings, state->metadata,
+      state->restored_indexed_through(), state->last_position.load(),
+      checked);
+  state->indexer = std::make_unique<reading_indexer>(state->db, state->readings, state->metadata, state->last_position,
+                                                     indexed, checked);
   return std::unique_ptr<twin_store>(new twin_store(std::move(state)));
 }
 
@@ -286,22 +304,22 @@ append_result twin_store::append_batch(std::string_view source, std::uint64_t se
   }
 
   // Positions are handed out before the write; a failed write leaves a gap, which replay skips.
-  const std::uint64_t first = m.last_position.fetch_add(readings.size()) + 1;
+  const std::uint64_t first = m.indexer->reserve(readings.size());
   const std::uint64_t last = first + readings.size() - 1;  // first - 1 for an empty batch
-  // About the bytes RocksDB copies in per reading (key, value, its record header), so the batch
-  // does not grow its buffer step by step.
-  rocksdb::WriteBatch batch(readings.empty() ? 0 : readings.size() * (64 + readings.front().payload.size()));
-  std::string key, record, log_value;
-  keys::start_batch_log_value(log_value, static_cast<std::uint32_t>(readings.size()));
+  // The batch's readings with their records go into one batch_log entry, the durable copy the
+  // ack promises; the indexer puts them into `readings` after this write (reading_indexer.hpp).
+  std::string log_value, record;
+  std::size_t bytes = 5;
+  for (const auto& reading : readings) bytes += 64 + reading.twin_id.size() + reading.payload.size() + source.size();
+  log_value.reserve(bytes);
+  keys::start_batch_log_value(log_value, static_cast<std::uint32_t>(readings.size()), keys::batch_log_form::with_records);
   std::int64_t min_time = INT64_MAX;
-  for (std::size_t i = 0; i < readings.size(); ++i) {
-    const auto& reading = readings[i];
-    keys::assign_reading_key(key, reading.twin_id, reading.time_ms, first + i);
+  for (const auto& reading : readings) {
     assign_reading_record(record, reading.kind, source, sequence, reading.payload);
-    batch.Put(m.readings, key, record);
-    keys::append_batch_log_reading(log_value, reading.twin_id, reading.time_ms);
+    keys::append_batch_log_reading(log_value, reading.twin_id, reading.time_ms, record);
     min_time = std::min(min_time, reading.time_ms);
   }
+  rocksdb::WriteBatch batch(log_value.size() + 256 + (audit ? audit->bytes.size() : 0));
   // One log and one time index entry for the whole batch (store_keys.hpp), and only Puts.
   if (!readings.empty()) {
     batch.Put(m.batch_log, keys::batch_log_key(first), log_value);
@@ -312,8 +330,14 @@ append_result twin_store::append_batch(std::string_view source, std::uint64_t se
     const auto [time_ms, audit_sequence] = m.next_audit_key(audit->time_ms);
     batch.Put(m.audit, keys::time_order_key(time_ms, audit_sequence), slice(audit->bytes));
   }
-  m.write(batch, m.options.sync_writes, "append a batch");
+  try {
+    m.write(batch, m.options.sync_writes, "append a batch");
+  } catch (...) {
+    if (!readings.empty()) m.indexer->abandon(first);
+    throw;
+  }
   m.raise_highest_sequence(source, sequence);
+  if (!readings.empty()) m.indexer->hand_in(first, std::move(log_value));
 
   ++m.batches_written;
   m.readings_written += readings.size();

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/store/reading_indexer.hpp"
 #include "engine/store/twin_store.hpp"
 
 namespace citytwin {
@@ -40,7 +41,8 @@ struct twin_store::impl {
   static constexpr const char* legacy_log_name = "log";
   rocksdb::ColumnFamilyHandle* legacy_log = nullptr;
 
-  std::atomic<std::uint64_t> last_position{0};
+  std::atomic<std::uint64_t> last_position{0};  // handed out by indexer->reserve
+  std::unique_ptr<reading_indexer> indexer;      // started by open(), after it re-indexed what a crash lost
   // Each source's highest applied sequence, rebuilt from the dedup markers on open and raised after
   // each write: the duplicate check needs no RocksDB read for a new batch, and no counter in RocksDB.
   mutable std::mutex sources_lock;
@@ -81,7 +83,8 @@ struct twin_store::impl {
   void restore_last_audit_key();
   // On open: refuses a store of a newer format; converts format 1 (see store_keys.hpp) and drops
   // its `log` family, and formats 1 and 2's reading keys; then marks the store with store_format_version.
-  void check_format_version() const;
+  // Returns the format the store was in (0: format 1, or a new store).
+  std::uint64_t check_format_version() const;
   // Visits what `it` holds from where it stands; `convert` adds each entry's puts and deletes to a
   // batch written (synced) every 10,000 operations, so a crash midway leaves each entry converted or
   // not, never half, and the next open goes on from there.
@@ -90,7 +93,11 @@ struct twin_store::impl {
   void move_legacy_time_index();
   void convert_legacy_log();
   void convert_legacy_reading_keys();
-  void mark_format_version();
+  // Marks the store with store_format_version; coming from a format before 4, which put every
+  // reading into `readings` with its batch, it marks everything up to last_position indexed.
+  void mark_format_version(std::uint64_t previous_format);
+  // On open: the position up to which every reading is in `readings` (metadata 'i').
+  std::uint64_t restored_indexed_through() const;
 };
 
 namespace store_detail {

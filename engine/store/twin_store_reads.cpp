@@ -18,6 +18,7 @@ std::vector<recorded_reading> twin_store::history(std::string_view twin_id, std:
                                                   std::string* resume_token) const {
   store_detail::check_twin_id(twin_id);
   const auto& m = *impl_;
+  m.indexer->wait_until_caught_up();
   std::vector<recorded_reading> page;
   auto start = keys::reading_key(twin_id, from_ms, 0);
   if (resume_token && !resume_token->empty()) {
@@ -63,6 +64,7 @@ std::vector<recorded_reading> twin_store::history(std::string_view twin_id, std:
 
 void twin_store::readings_from(std::int64_t from_ms, const std::function<void(const recorded_reading&)>& visit) const {
   const auto& m = *impl_;
+  m.indexer->wait_until_caught_up();
   const std::string end(keys::legacy_readings_begin);  // every key of this format sorts below it
   const rocksdb::Slice end_slice(end);
   rocksdb::ReadOptions read_options;
@@ -80,6 +82,7 @@ void twin_store::replay_after(std::uint64_t log_position,
                               const std::function<void(const recorded_reading&)>& visit) const {
   const auto& m = *impl_;
   if (log_position == UINT64_MAX) return;
+  m.indexer->wait_until_caught_up();  // a purged reading is missing from `readings`, so replay reads it there
   rocksdb::ManagedSnapshot snapshot(m.db);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();

@@ -25,6 +25,8 @@ std::size_t twin_store::purge_older_than(std::int64_t cutoff_ms) {
   };
 
   std::lock_guard lock(m.purge_lock);
+  // Only batches whose index is on disk: a re-index after a crash must not bring back what this deletes.
+  std::optional<std::uint64_t> durable;
   // Positions must never be reused, also when every reading in the log is purged: keep a floor.
   batch.Put(m.metadata, slice(keys::last_position_key), keys::u64_bytes(m.last_position.load()));
   {
@@ -37,6 +39,8 @@ std::size_t twin_store::purge_older_than(std::int64_t cutoff_ms) {
     std::string key, log_value;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const auto entry = keys::parse_time_order_key(it->key().ToStringView());
+      if (!durable) durable = m.indexer->make_durable();  // only once there is something to purge
+      if (entry.position > *durable) continue;  // the next purge takes it
       const auto log_key = keys::batch_log_key(entry.position);
       const auto status = m.db->Get(rocksdb::ReadOptions(), m.batch_log, log_key, &log_value);
       batch.Delete(m.time_index, it->key());

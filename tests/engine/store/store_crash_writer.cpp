@@ -1,11 +1,15 @@
 // Appends numbered batches to a store from several threads until it is killed, printing
 // "acked <sequence> <log position>" after each append returns. The crash test kills it with
 // SIGKILL mid-write and checks that every batch it saw acknowledged is in the store, whole.
+// With --purge-then-exit: appends a batch with readings at t=1 s and t=5,000 s, purges below
+// 1,000 s, appends one at t=6,000 s, reads a history, then ends at once, closing nothing (as a crash).
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -14,12 +18,22 @@
 
 int main(int argc, char** argv) {
   using namespace citytwin;
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: store_crash_writer <store directory>\n");
+  const bool purge_then_exit = argc == 3 && std::string_view(argv[2]) == "--purge-then-exit";
+  if (argc != 2 && !purge_then_exit) {
+    std::fprintf(stderr, "usage: store_crash_writer <store directory> [--purge-then-exit]\n");
     return 2;
   }
   try {
     auto store = twin_store::open(store_options{argv[1]});
+    if (purge_then_exit) {
+      store->append_batch("feed", 1, {stored_reading{"segment/1", 1'000, 7, "purged"},
+                                      stored_reading{"segment/1", 5'000'000, 7, "kept"}});
+      store->purge_older_than(1'000'000);
+      store->append_batch("feed", 2, {stored_reading{"segment/1", 6'000'000, 7, "after the purge"}});
+      std::printf("history holds %zu readings\n", store->history("segment/1", INT64_MIN, INT64_MAX, 0).size());
+      std::fflush(stdout);
+      std::_Exit(0);
+    }
     constexpr std::uint64_t threads = 4;
     constexpr std::uint64_t last_sequence = 20000;  // a bound in case nobody kills us
     std::mutex output;

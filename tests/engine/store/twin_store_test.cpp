@@ -588,4 +588,27 @@ TEST(twin_store, acknowledged_batches_survive_a_killed_writer) {
   EXPECT_EQ(payloads(replayed_after(*store, highest_stored)), std::vector<std::string>{"new"});
 }
 
+// Readings reach `readings` after their ack, without the WAL (reading_indexer.hpp): a store left
+// without closing (as by a crash) must index again what it acknowledged, and must not bring back
+// what a purge deleted before.
+TEST(twin_store, an_unclosed_store_reindexes_what_it_acknowledged_and_keeps_its_purges) {
+  const auto options = options_for_test();
+  const std::string command = std::string(CITYTWIN_STORE_CRASH_WRITER) + " '" + options.directory.string() + "' --purge-then-exit";
+  FILE* child = popen(command.c_str(), "r");
+  ASSERT_NE(child, nullptr);
+  char line[128] = {};
+  const bool said = std::fgets(line, sizeof line, child) != nullptr;
+  const int status = pclose(child);
+  ASSERT_TRUE(said) << "the writer printed nothing";
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << line;
+  EXPECT_STREQ(line, "history holds 2 readings\n");
+
+  auto store = twin_store::open(options);
+  EXPECT_EQ(payloads(all_history(*store, "segment/1")), (std::vector<std::string>{"kept", "after the purge"}));
+  EXPECT_EQ(payloads(replayed_after(*store, 0)), (std::vector<std::string>{"kept", "after the purge"}));
+  const auto next = store->append_batch("feed", 3, {reading("segment/1", 7'000'000, "next")});
+  EXPECT_EQ(next.log_position, 4u);
+  EXPECT_EQ(payloads(all_history(*store, "segment/1")), (std::vector<std::string>{"kept", "after the purge", "next"}));
+}
+
 }  // namespace citytwin
