@@ -19,18 +19,17 @@ constexpr std::size_t max_queued_bytes = 64u << 20;
 
 rocksdb::Slice slice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
 
-// Adds the puts of one batch_log entry's readings after `indexed_through`; false for a listing
+// Adds the puts of one batch_log entry's readings after `indexed_through`; none for a listing
 // (written before format 4: its readings went into `readings` with it).
-bool add_index_puts(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* readings, std::uint64_t first,
+void add_index_puts(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* readings, std::uint64_t first,
                     std::string_view value, std::uint64_t indexed_through, std::string& key) {
+  if (!keys::holds_records(value)) return;
   const auto entries = keys::parse_batch_log_value(value);
-  if (!entries.empty() && entries.front().record.empty()) return false;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (first + i <= indexed_through) continue;
     keys::assign_reading_key(key, entries[i].twin_id, entries[i].time_ms, first + i);
     batch.Put(readings, key, slice(entries[i].record));
   }
-  return true;
 }
 
 rocksdb::WriteOptions index_write() {

@@ -123,11 +123,9 @@ void append_batch_log_reading(std::string& out, std::string_view twin_id, std::i
   out.append(record);
 }
 
-namespace {
-
-bool holds_records(std::string_view value) { return !value.empty() && value.front() == batch_log_records_tag; }
-
-}  // namespace
+bool holds_records(std::string_view batch_log_value) {
+  return !batch_log_value.empty() && batch_log_value.front() == batch_log_records_tag;
+}
 
 std::uint32_t batch_log_value_count(std::string_view value) {
   if (holds_records(value)) value.remove_prefix(1);

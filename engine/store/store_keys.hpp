@@ -106,6 +106,7 @@ void start_batch_log_value(std::string& out, std::uint32_t count, batch_log_form
 void append_batch_log_reading(std::string& out, std::string_view twin_id, std::int64_t time_ms);
 void append_batch_log_reading(std::string& out, std::string_view twin_id, std::int64_t time_ms,
                               std::string_view record);
+bool holds_records(std::string_view batch_log_value);  // false for a listing
 // Throws std::invalid_argument for a value not built as above (or with a different count).
 std::uint32_t batch_log_value_count(std::string_view value);
 std::vector<batch_log_reading> parse_batch_log_value(std::string_view value);

@@ -80,6 +80,35 @@ TEST(store_keys, dedup_keys_of_one_source_do_not_share_a_prefix_with_another) {
   EXPECT_LT(keys::dedup_key("a", 255), keys::dedup_key("a", 256));
 }
 
+TEST(store_keys, batch_log_values_with_and_without_records_round_trip_and_reject_damage) {
+  std::string with_records;
+  keys::start_batch_log_value(with_records, 2, keys::batch_log_form::with_records);
+  const std::string record("\0rec", 4);
+  keys::append_batch_log_reading(with_records, "1-2", -5, record);
+  keys::append_batch_log_reading(with_records, "3-4", 7, "");
+  const auto parsed = keys::parse_batch_log_value(with_records);
+  ASSERT_EQ(parsed.size(), 2u);
+  EXPECT_EQ(parsed[0].twin_id, "1-2");
+  EXPECT_EQ(parsed[0].time_ms, -5);
+  EXPECT_EQ(parsed[0].record, record);
+  EXPECT_EQ(parsed[1].twin_id, "3-4");
+  EXPECT_EQ(keys::batch_log_value_count(with_records), 2u);
+  EXPECT_TRUE(keys::holds_records(with_records));
+
+  std::string listing;  // as stores before format 4 wrote them
+  keys::start_batch_log_value(listing, 1, keys::batch_log_form::listing);
+  keys::append_batch_log_reading(listing, "1-2", 9);
+  const auto listed = keys::parse_batch_log_value(listing);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].time_ms, 9);
+  EXPECT_TRUE(listed[0].record.empty());
+  EXPECT_FALSE(keys::holds_records(listing));
+
+  EXPECT_THROW(keys::parse_batch_log_value(with_records.substr(0, with_records.size() - 1)), std::invalid_argument);
+  EXPECT_THROW(keys::parse_batch_log_value(with_records + "x"), std::invalid_argument);
+  EXPECT_THROW(keys::parse_batch_log_value("R"), std::invalid_argument);
+}
+
 TEST(store_reading_record, round_trips_and_rejects_foreign_bytes) {
   const std::string payload("\0\x01proto", 7);
   const auto record = decode_reading_record(encode_reading_record(3, "scada-north", 42, payload));
