@@ -116,34 +116,31 @@ void reading_indexer::throw_if_failed_locked() const {
 void reading_indexer::run() {
   std::string key;
   for (;;) {
-    std::deque<job> taken;
+    job taken;
     std::uint64_t through;
     {
       std::unique_lock guard(lock_);
       work_.wait(guard, [&] { return !jobs_.empty() || stopping_; });
       if (jobs_.empty()) return;  // stopping, with everything handed in indexed
-      taken.swap(jobs_);
-      // Every position before the first batch still in flight (other than those taken) is
-      // indexed once this write is done; reserve() fills in_flight_ under this lock.
+      // One batch per write: the writes share RocksDB's write queue with the acks' writes, and a
+      // merged write of several batches held the acks behind it (bench/RESULTS.md).
+      taken = std::move(jobs_.front());
+      jobs_.pop_front();
+      // Every position before the first batch still in flight (other than this one) is indexed
+      // once this write is done; reserve() fills in_flight_ under this lock.
       auto next = in_flight_.begin();
-      while (next != in_flight_.end() &&
-             std::any_of(taken.begin(), taken.end(), [&](const job& j) { return j.first == *next; }))
-        ++next;
+      if (next != in_flight_.end() && *next == taken.first) ++next;
       through = next == in_flight_.end() ? last_position_.load() : *next - 1;
     }
     rocksdb::WriteBatch batch;
-    std::size_t bytes = 0;
-    for (const auto& j : taken) {
-      add_index_puts(batch, readings_, j.first, j.value, 0, key);
-      bytes += j.value.size();
-    }
+    add_index_puts(batch, readings_, taken.first, taken.value, 0, key);
     batch.Put(metadata_, slice(keys::indexed_through_key), keys::u64_bytes(through));
     const auto status = db_->Write(index_write(), &batch);
     {
       std::lock_guard guard(lock_);
-      queued_bytes_ -= bytes;
+      queued_bytes_ -= taken.value.size();
       if (status.ok()) {
-        for (const auto& j : taken) in_flight_.erase(j.first);
+        in_flight_.erase(taken.first);
         written_through_ = std::max(written_through_, through);
       } else {
         failure_ = status;
