@@ -74,6 +74,56 @@ reading_key_parts parse_reading_key(std::string_view key) {
   return parts;
 }
 
+std::string reading_chunk_key(std::int64_t window, std::string_view twin_id, std::uint64_t first_position) {
+  std::string key = reading_window_start(window, twin_id);
+  key.push_back('\0');
+  append_u64(key, first_position);
+  return key;
+}
+
+readings_entry_key parse_readings_entry_key(std::string_view key) {
+  if (key.size() < reading_key_head + 1 + 8 || key[0] != '\0') throw std::invalid_argument("not a readings key");
+  const auto rest = key.substr(reading_key_head);
+  const auto end_of_id = rest.find('\0');
+  if (end_of_id == 0 || end_of_id == std::string_view::npos) throw std::invalid_argument("readings key without a twin id");
+  const auto tail = rest.substr(end_of_id + 1);
+  readings_entry_key parts;
+  parts.window = time_from_order(read_u64(key.substr(1)));
+  parts.twin_id = rest.substr(0, end_of_id);
+  if (tail.size() == 8) {
+    parts.chunk = true;
+    parts.position = read_u64(tail);
+  } else if (tail.size() == 16) {
+    parts.time_ms = time_from_order(read_u64(tail));
+    parts.position = read_u64(tail.substr(8));
+    if (reading_window(parts.time_ms) != parts.window) throw std::invalid_argument("reading key: its window does not hold its time");
+  } else {
+    throw std::invalid_argument("readings key of the wrong size");
+  }
+  return parts;
+}
+
+void append_chunk_reading(std::string& out, std::int64_t time_ms, std::uint64_t position, std::string_view record) {
+  append_u64(out, time_order(time_ms));
+  append_u64(out, position);
+  append_u32(out, static_cast<std::uint32_t>(record.size()));
+  out.append(record);
+}
+
+std::vector<chunk_reading> parse_chunk_value(std::string_view value) {
+  std::vector<chunk_reading> readings;
+  while (!value.empty()) {
+    if (value.size() < 20) throw std::invalid_argument("reading chunk truncated");
+    chunk_reading reading{time_from_order(read_u64(value)), read_u64(value.substr(8)), {}};
+    const std::size_t record_size = read_u32(value.substr(16));
+    if (value.size() - 20 < record_size) throw std::invalid_argument("reading chunk truncated");
+    reading.record = value.substr(20, record_size);
+    value.remove_prefix(20 + record_size);
+    readings.push_back(reading);
+  }
+  return readings;
+}
+
 std::string reading_window_start(std::int64_t window, std::string_view twin_id) {
   std::string key(1, '\0');
   append_u64(key, time_order(window));

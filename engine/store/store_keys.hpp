@@ -3,7 +3,8 @@
 // history by time, the log by append position, retention by time.
 //
 //   column family  key                                  value
-//   readings       '\0' window twin_id '\0' time position  reading_record (kind, source, sequence, payload)
+//   readings       '\0' window twin_id '\0' first_position  a chunk: per reading time, position, record (since format 5)
+//                  '\0' window twin_id '\0' time position  one reading_record (kind, source, sequence, payload): formats 3, 4
 //   batch_log      first_position                       the batch's readings with their records (below; append order: replay)
 //   time_index     min_time first_position              empty (time order of batches: retention)
 //   snapshots      position time                        the snapshot's bytes
@@ -12,17 +13,26 @@
 //                  'd' source_length source sequence    log position of that batch (its dedup marker)
 //                  'v'                                  the store format (store_format_version)
 //                  'i'                                  every reading up to this position is in `readings`
+//                  'k'                                  batches up to this position have one `readings` entry per reading
+//                  'w' window                           a purge dropped the chunked readings before this window (and some in it)
 //   audit          time sequence (as time_index's keys) an audit record's bytes (time order: reading, retention)
 //
 // A batch's readings hold the consecutive positions first_position, first_position + 1, ...; its
 // batch_log value holds them in that order as 'R', count (4 bytes), then per reading time (8 bytes),
 // twin_id_length (4 bytes), twin_id, record_length (4 bytes), record: the durable copy an ack
-// waits for. The `readings` entries are built from it afterwards, written without the WAL
+// waits for. A purge empties the records of the readings it deletes (record_length 0: no stored
+// record is empty). The `readings` entries are built from it afterwards, written without the WAL
 // (reading_indexer.hpp), so an ack costs one log entry, not a memtable insert per reading. Before
 // format 4 (2026-11-27) the value was a listing without 'R' and records (its readings went into
 // `readings` in the same write). min_time is the earliest time of the batch's readings still stored: a purge deletes the
-// readings below its cutoff and moves the entry up to the earliest one left, so a reading listed in
-// batch_log whose time is below its batch's min_time is gone (replay skips what it cannot find).
+// readings below its cutoff and moves the entry up to the earliest one left.
+//
+// Since format 5 (2026-11-27) `readings` holds chunks: the readings of one twin in one window
+// filed in one write, in position order, keyed by the position of the first. One entry per twin
+// and write instead of one per reading: memtable inserts and compaction work per key were most of
+// the store's CPU (bench/RESULTS.md). Formats 3 and 4 put one entry per reading (a 16-byte tail
+// after the twin id's '\0', a chunk's is 8 bytes); they stay as they are, and metadata 'k' says up
+// to which position batches were filed that way.
 //
 // A reading's window is its time divided by reading_window_ms (rounded down): readings arrive close
 // to the wall clock, so new keys land in the newest windows and compaction moves older windows' files
@@ -79,6 +89,27 @@ struct reading_key_parts {
 };
 // Throws std::invalid_argument for a key reading_key did not make.
 reading_key_parts parse_reading_key(std::string_view key);
+// Since format 5: the chunk of `twin_id`'s readings in `window` whose first reading is at first_position.
+std::string reading_chunk_key(std::int64_t window, std::string_view twin_id, std::uint64_t first_position);
+// Any `readings` key of format 3 or later: a chunk's, or a single reading's (formats 3 and 4).
+struct readings_entry_key {
+  std::int64_t window = 0;
+  std::string_view twin_id;
+  bool chunk = false;
+  std::int64_t time_ms = 0;         // a single reading's
+  std::uint64_t position = 0;       // a single reading's, or a chunk's first
+};
+// Throws std::invalid_argument for a key that neither reading_key nor reading_chunk_key made.
+readings_entry_key parse_readings_entry_key(std::string_view key);
+struct chunk_reading {
+  std::int64_t time_ms = 0;
+  std::uint64_t position = 0;
+  std::string_view record;
+};
+// A chunk's value: its readings one after another, each time (8 bytes), position (8), record_length (4), record.
+void append_chunk_reading(std::string& out, std::int64_t time_ms, std::uint64_t position, std::string_view record);
+// Throws std::invalid_argument for a value not built as above.
+std::vector<chunk_reading> parse_chunk_value(std::string_view value);
 // Below every key of `twin_id` in `window` and above every key of a smaller twin id there; with
 // an empty twin id, below every key of `window`.
 std::string reading_window_start(std::int64_t window, std::string_view twin_id);
@@ -112,7 +143,7 @@ std::uint32_t batch_log_value_count(std::string_view value);
 std::vector<batch_log_reading> parse_batch_log_value(std::string_view value);
 
 // The format this build writes; a store marked with a higher one is refused on open.
-inline constexpr std::uint64_t store_format_version = 4;
+inline constexpr std::uint64_t store_format_version = 5;
 
 // The family `log` of format 1: 'p' position -> reading key, and (before 2026-11-26) 't' time keys.
 inline constexpr std::string_view append_order_prefix = "p";
@@ -144,6 +175,8 @@ inline constexpr std::string_view dedup_marker_prefix = "d";
 inline constexpr std::string_view dedup_marker_end = "e";
 inline constexpr std::string_view format_version_key = "v";
 inline constexpr std::string_view indexed_through_key = "i";
+inline constexpr std::string_view singles_through_key = "k";
+inline constexpr std::string_view purged_windows_key = "w";
 std::string user_metadata_key(std::string_view key);
 std::string dedup_prefix(std::string_view source);
 std::string dedup_key(std::string_view source, std::uint64_t sequence);

@@ -27,11 +27,21 @@ void check_twin_id(std::string_view twin_id) {
                                 "...' contains a NUL byte");
 }
 
-recorded_reading to_recorded(std::string_view key, std::string_view value) {
-  const auto parts = keys::parse_reading_key(key);
-  auto record = decode_reading_record(value);
-  return {stored_reading{std::string(parts.twin_id), parts.time_ms, record.kind, std::move(record.payload)},
-          std::move(record.source), record.sequence, parts.position};
+recorded_reading to_recorded(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position,
+                             std::string_view record_bytes) {
+  auto record = decode_reading_record(record_bytes);
+  return {stored_reading{std::string(twin_id), time_ms, record.kind, std::move(record.payload)},
+          std::move(record.source), record.sequence, position};
+}
+
+void append_entry_readings(std::string_view key, std::string_view value, std::vector<recorded_reading>& out) {
+  const auto parts = keys::parse_readings_entry_key(key);
+  if (!parts.chunk) {
+    out.push_back(to_recorded(parts.twin_id, parts.time_ms, parts.position, value));
+    return;
+  }
+  for (const auto& reading : keys::parse_chunk_value(value))
+    out.push_back(to_recorded(parts.twin_id, reading.time_ms, reading.position, reading.record));
 }
 
 }  // namespace store_detail
@@ -165,7 +175,19 @@ void twin_store::impl::mark_format_version(std::uint64_t previous_format) {
   rocksdb::WriteBatch batch;
   batch.Put(metadata, slice(keys::format_version_key), version);
   if (previous_format < 4) batch.Put(metadata, slice(keys::indexed_through_key), keys::u64_bytes(last_position.load()));
+  if (previous_format < 5) {
+    // Everything filed so far has one entry per reading; what is filed from now on goes in chunks.
+    const auto singles = previous_format < 4 ? last_position.load() : restored_indexed_through();
+    batch.Put(metadata, slice(keys::singles_through_key), keys::u64_bytes(singles));
+  }
   write(batch, true, "mark the store format");
+}
+
+std::uint64_t twin_store::impl::restored_singles_through() const {
+  std::string value;
+  const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::singles_through_key), &value);
+  check(status, "read the position filed one entry per reading");
+  return keys::read_u64(value);
 }
 
 void twin_store::impl::convert_in_chunks(rocksdb::Iterator& it, const std::string& action,
@@ -281,6 +303,7 @@ std::unique_ptr<twin_store> twin_store::open(const store_options& options) {
   state->convert_legacy_reading_keys();
   state->last_position = state->restored_last_position();
   state->mark_format_version(format);
+  state->singles_through = state->restored_singles_through();
   state->restore_last_audit_key();
   state->restore_highest_sequences();
   const auto checked = [&s = *state](const rocksdb::Status& status, const std::string& action) { s.check(status, action); };

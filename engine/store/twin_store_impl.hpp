@@ -43,6 +43,9 @@ struct twin_store::impl {
 
   std::atomic<std::uint64_t> last_position{0};  // handed out by indexer->reserve
   std::unique_ptr<reading_indexer> indexer;      // started by open(), after it re-indexed what a crash lost
+  // Batches up to this position have one `readings` entry per reading (formats 3 and 4; metadata
+  // 'k'); later ones are filed in chunks, and their batch_log entry is what replay reads.
+  std::uint64_t singles_through = 0;
   // Each source's highest applied sequence, rebuilt from the dedup markers on open and raised after
   // each write: the duplicate check needs no RocksDB read for a new batch, and no counter in RocksDB.
   mutable std::mutex sources_lock;
@@ -94,10 +97,14 @@ struct twin_store::impl {
   void convert_legacy_log();
   void convert_legacy_reading_keys();
   // Marks the store with store_format_version; coming from a format before 4, which put every
-  // reading into `readings` with its batch, it marks everything up to last_position indexed.
+  // reading into `readings` with its batch, it marks everything up to last_position indexed;
+  // coming from one before 5, it records up to where readings were filed one entry each ('k').
   void mark_format_version(std::uint64_t previous_format);
   // On open: the position up to which every reading is in `readings` (metadata 'i').
   std::uint64_t restored_indexed_through() const;
+  std::uint64_t restored_singles_through() const;
+  // purge_older_than's second half (twin_store_retention.cpp).
+  void purge_chunks_before(std::int64_t cutoff_ms, std::uint64_t durable, std::optional<std::int64_t> earliest_window);  // metadata 'k', written by mark_format_version
 };
 
 namespace store_detail {
@@ -105,8 +112,11 @@ namespace store_detail {
 // Throws std::invalid_argument for an id that is empty or contains '\0' (it ends the id in keys).
 void check_twin_id(std::string_view twin_id);
 inline rocksdb::Slice slice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
-// A `readings` entry as history and replay hand it out.
-recorded_reading to_recorded(std::string_view key, std::string_view value);
+// A reading as history and replay hand it out, from its stored reading_record.
+recorded_reading to_recorded(std::string_view twin_id, std::int64_t time_ms, std::uint64_t position,
+                             std::string_view record);
+// Appends the readings a `readings` entry holds (one, or a chunk's), in position order.
+void append_entry_readings(std::string_view key, std::string_view value, std::vector<recorded_reading>& out);
 
 }  // namespace store_detail
 

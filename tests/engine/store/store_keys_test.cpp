@@ -109,6 +109,44 @@ TEST(store_keys, batch_log_values_with_and_without_records_round_trip_and_reject
   EXPECT_THROW(keys::parse_batch_log_value("R"), std::invalid_argument);
 }
 
+TEST(store_keys, chunk_keys_and_single_reading_keys_parse_apart_and_chunks_round_trip) {
+  const auto window = keys::reading_window(12'345);
+  const auto chunk_key = keys::reading_chunk_key(window, "7-8", 42);
+  const auto chunk = keys::parse_readings_entry_key(chunk_key);
+  EXPECT_TRUE(chunk.chunk);
+  EXPECT_EQ(chunk.window, window);
+  EXPECT_EQ(chunk.twin_id, "7-8");
+  EXPECT_EQ(chunk.position, 42u);
+  const auto single_key = keys::reading_key("7-8", 12'345, 43);
+  const auto single = keys::parse_readings_entry_key(single_key);
+  EXPECT_FALSE(single.chunk);
+  EXPECT_EQ(single.window, window);
+  EXPECT_EQ(single.twin_id, "7-8");
+  EXPECT_EQ(single.time_ms, 12'345);
+  EXPECT_EQ(single.position, 43u);
+  // Both kinds of one twin and window sort together, apart from a twin whose id extends it.
+  const auto window_start = keys::reading_window_start(window, "7-8");
+  EXPECT_EQ(chunk_key.compare(0, window_start.size(), window_start), 0);
+  EXPECT_LT(chunk_key, keys::reading_chunk_key(window, "7-80", 1));
+  EXPECT_THROW(keys::parse_readings_entry_key(chunk_key + "x"), std::invalid_argument);
+  EXPECT_THROW(keys::parse_readings_entry_key(keys::reading_window_start(window, "7-8")), std::invalid_argument);
+
+  std::string value;
+  const std::string record("\0rec", 4);
+  keys::append_chunk_reading(value, 12'345, 42, record);
+  keys::append_chunk_reading(value, -3, 44, "r2");
+  const auto readings = keys::parse_chunk_value(value);
+  ASSERT_EQ(readings.size(), 2u);
+  EXPECT_EQ(readings[0].time_ms, 12'345);
+  EXPECT_EQ(readings[0].position, 42u);
+  EXPECT_EQ(readings[0].record, record);
+  EXPECT_EQ(readings[1].time_ms, -3);
+  EXPECT_EQ(readings[1].position, 44u);
+  EXPECT_EQ(readings[1].record, "r2");
+  EXPECT_THROW(keys::parse_chunk_value(value.substr(0, value.size() - 1)), std::invalid_argument);
+  EXPECT_THROW(keys::parse_chunk_value(value + "x"), std::invalid_argument);
+}
+
 TEST(store_reading_record, round_trips_and_rejects_foreign_bytes) {
   const std::string payload("\0\x01proto", 7);
   const auto record = decode_reading_record(encode_reading_record(3, "scada-north", 42, payload));

@@ -380,6 +380,85 @@ TEST(twin_store, a_format_1_store_with_a_time_index_family_is_converted_on_open)
   expect_format_1_store_converted(options);
 }
 
+namespace {
+
+// Writes a store as format 4 left it: every batch's records in batch_log, and each reading of the
+// batches up to `filed_through` in `readings` as an entry of its own (the later ones were not
+// filed when it stopped).
+void write_format_4_store(const store_options& options, std::uint64_t filed_through) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : {"default", "readings", "batch_log", "time_index", "snapshots", "metadata", "audit"})
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  std::filesystem::create_directories(options.directory);
+  ASSERT_TRUE(rocksdb::DB::Open(db_options, options.directory.string(), families, &handles, &raw).ok());
+  rocksdb::WriteBatch batch;
+  const std::vector<std::vector<std::tuple<const char*, std::int64_t, const char*>>> batches{
+      {{"segment/1", 100, "4a"}, {"segment/2", 200, "4b"}},
+      {{"segment/1", 300, "4c"}},
+      {{"segment/1", 50, "4d"}, {"segment/1", 400, "4e"}}};
+  std::uint64_t position = 1;
+  std::uint64_t sequence = 1;
+  for (const auto& readings : batches) {
+    const auto first = position;
+    std::string value;
+    store_keys::start_batch_log_value(value, static_cast<std::uint32_t>(readings.size()), store_keys::batch_log_form::with_records);
+    std::int64_t earliest = INT64_MAX;
+    for (const auto& [twin, time, payload] : readings) {
+      const auto record = encode_reading_record(7, "feed", sequence, payload);
+      store_keys::append_batch_log_reading(value, twin, time, record);
+      if (position <= filed_through) batch.Put(handles[1], store_keys::reading_key(twin, time, position), record);
+      earliest = std::min(earliest, time);
+      ++position;
+    }
+    batch.Put(handles[2], store_keys::batch_log_key(first), value);
+    batch.Put(handles[3], store_keys::time_order_key(earliest, first), "");
+    batch.Put(handles[5], store_keys::dedup_key("feed", sequence), store_keys::u64_bytes(first));
+    ++sequence;
+  }
+  batch.Put(handles[5], store_keys::format_version_key, store_keys::u64_bytes(4));
+  batch.Put(handles[5], store_keys::indexed_through_key, store_keys::u64_bytes(filed_through));
+  ASSERT_TRUE(raw->Write(rocksdb::WriteOptions(), &batch).ok());
+  for (auto* handle : handles) raw->DestroyColumnFamilyHandle(handle);
+  delete raw;
+}
+
+}  // namespace
+
+TEST(twin_store, a_format_4_store_reads_its_single_reading_entries_beside_new_chunks_and_purges_both) {
+  const auto options = options_for_test();
+  write_format_4_store(options, 3);  // the third batch (positions 4 and 5) was not filed yet
+  {
+    auto store = twin_store::open(options);
+    EXPECT_EQ(store->last_log_position(), 5u);
+    EXPECT_TRUE(store->append_batch("feed", 3, {reading("segment/1", 1, "again")}).duplicate);
+    store->append_batch("feed", 4, {reading("segment/1", 250, "5a"), reading("segment/1", 12'000, "5b")});
+    EXPECT_EQ(payloads(all_history(*store, "segment/1")), (std::vector<std::string>{"4d", "4a", "5a", "4c", "4e", "5b"}));
+    EXPECT_EQ(payloads(replayed_after(*store, 1)), (std::vector<std::string>{"4b", "4c", "4d", "4e", "5a", "5b"}));
+    std::string token;
+    auto page = store->history("segment/1", 0, INT64_MAX, 4, &token);
+    EXPECT_EQ(payloads(page), (std::vector<std::string>{"4d", "4a", "5a", "4c"}));
+    page = store->history("segment/1", 0, INT64_MAX, 4, &token);
+    EXPECT_EQ(payloads(page), (std::vector<std::string>{"4e", "5b"}));
+    EXPECT_TRUE(token.empty());
+
+    EXPECT_EQ(store->purge_older_than(260), 4u);  // 4a, 4b, 4d, 5a: single entries and a chunk's reading
+    EXPECT_EQ(payloads(all_history(*store, "segment/1")), (std::vector<std::string>{"4c", "4e", "5b"}));
+    EXPECT_TRUE(all_history(*store, "segment/2").empty());
+    EXPECT_EQ(payloads(replayed_after(*store, 0)), (std::vector<std::string>{"4c", "4e", "5b"}));
+  }
+  auto store = twin_store::open(options);
+  EXPECT_EQ(payloads(all_history(*store, "segment/1")), (std::vector<std::string>{"4c", "4e", "5b"}));
+  EXPECT_EQ(payloads(replayed_after(*store, 0)), (std::vector<std::string>{"4c", "4e", "5b"}));
+  EXPECT_EQ(store->purge_older_than(11'000), 2u);
+  EXPECT_EQ(payloads(all_history(*store, "segment/1")), std::vector<std::string>{"5b"});
+  EXPECT_EQ(payloads(replayed_after(*store, 0)), std::vector<std::string>{"5b"});
+}
+
 TEST(twin_store, a_store_of_a_newer_format_is_refused_with_both_formats_named) {
   const auto options = options_for_test();
   {
