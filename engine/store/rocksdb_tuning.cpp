@@ -72,8 +72,11 @@ void lower_background_priority() {
   // Once per process: the thread pools belong to the default Env, shared by every store.
   static const bool lowered = [] {
     rocksdb::Env* env = rocksdb::Env::Default();
-    // Best effort: a refusal leaves them as they are. HIGH, the flush pool, stays as it is.
+    // Best effort: a refusal leaves them as they are. Flushes too: a flush at normal priority took
+    // a core for a fifth of a second every few seconds, and the acks queued behind it (p99 16-24 ms
+    // against 12-18 ms at low priority, bench/RESULTS.md); family_options leaves a lagging flush room.
     env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow);
+    env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH, rocksdb::CpuPriority::kLow);
     return true;
   }();
   (void)lowered;
@@ -82,6 +85,9 @@ void lower_background_priority() {
 rocksdb::ColumnFamilyOptions family_options(std::string_view name) {
   rocksdb::ColumnFamilyOptions options;
   options.table_factory = table_factory();
+  // Flushes run at low CPU priority (lower_background_priority): two more memtables let writes go
+  // on while one waits for the CPU, instead of stalling at the default of two.
+  options.max_write_buffer_number = 4;
   if (name == "readings") {
     options.memtable_insert_with_hint_prefix_extractor = std::make_shared<window_and_twin_prefix>();
     // Each L0 -> L1 compaction rewrites the part of L1 in the newest time windows (store_keys.hpp):
