@@ -65,15 +65,6 @@ void assign_reading_key(std::string& out, std::string_view twin_id, std::int64_t
   append_u64(out, position);
 }
 
-reading_key_parts parse_reading_key(std::string_view key) {
-  if (key.size() < reading_key_head + reading_key_tail || key[0] != '\0')
-    throw std::invalid_argument("not a reading key");
-  auto parts = parse_legacy_reading_key(key.substr(reading_key_head));
-  if (read_u64(key.substr(1)) != time_order(reading_window(parts.time_ms)))
-    throw std::invalid_argument("reading key: its window does not hold its time");
-  return parts;
-}
-
 std::string reading_chunk_key(std::int64_t window, std::string_view twin_id, std::uint64_t first_position) {
   std::string key = reading_window_start(window, twin_id);
   key.push_back('\0');

@@ -87,8 +87,6 @@ struct reading_key_parts {
   std::int64_t time_ms = 0;
   std::uint64_t position = 0;
 };
-// Throws std::invalid_argument for a key reading_key did not make.
-reading_key_parts parse_reading_key(std::string_view key);
 // Since format 5: the chunk of `twin_id`'s readings in `window` whose first reading is at first_position.
 std::string reading_chunk_key(std::int64_t window, std::string_view twin_id, std::uint64_t first_position);
 // Any `readings` key of format 3 or later: a chunk's, or a single reading's (formats 3 and 4).

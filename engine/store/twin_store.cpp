@@ -109,13 +109,7 @@ std::optional<std::uint64_t> twin_store::impl::earlier_delivery(std::string_view
 
 // The largest of: the floor purges write, and the position of the last reading in the batch log.
 std::uint64_t twin_store::impl::restored_last_position() const {
-  std::uint64_t last = 0;
-  std::string value;
-  const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::last_position_key), &value);
-  if (!status.IsNotFound()) {
-    check(status, "read the last log position");
-    last = keys::read_u64(value);
-  }
+  std::uint64_t last = metadata_number(keys::last_position_key, "read the last log position").value_or(0);
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), batch_log));
   it->SeekToLast();
   check(it->status(), "read the last log position");
@@ -158,12 +152,16 @@ std::uint64_t twin_store::impl::check_format_version() const {
   return version;
 }
 
-std::uint64_t twin_store::impl::restored_indexed_through() const {
+std::optional<std::uint64_t> twin_store::impl::metadata_number(std::string_view key, const std::string& action) const {
   std::string value;
-  const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::indexed_through_key), &value);
-  if (status.IsNotFound()) return 0;  // a new store
-  check(status, "read the indexed position");
+  const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(key), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  check(status, action);
   return keys::read_u64(value);
+}
+
+std::uint64_t twin_store::impl::restored_indexed_through() const {
+  return metadata_number(keys::indexed_through_key, "read the indexed position").value_or(0);  // 0: a new store
 }
 
 void twin_store::impl::mark_format_version(std::uint64_t previous_format) {
@@ -184,10 +182,10 @@ void twin_store::impl::mark_format_version(std::uint64_t previous_format) {
 }
 
 std::uint64_t twin_store::impl::restored_singles_through() const {
-  std::string value;
-  const auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::singles_through_key), &value);
-  check(status, "read the position filed one entry per reading");
-  return keys::read_u64(value);
+  const std::string action = "read the position filed one entry per reading";
+  const auto singles = metadata_number(keys::singles_through_key, action);
+  if (!singles) check(rocksdb::Status::NotFound("metadata 'k' is missing"), action);
+  return *singles;
 }
 
 void twin_store::impl::convert_in_chunks(rocksdb::Iterator& it, const std::string& action,

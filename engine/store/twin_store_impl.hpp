@@ -101,6 +101,8 @@ struct twin_store::impl {
   // coming from one before 5, it records up to where readings were filed one entry each ('k').
   void mark_format_version(std::uint64_t previous_format);
   // On open: the position up to which every reading is in `readings` (metadata 'i').
+  // A number kept in metadata under `key` (nullopt when there is none); throws store_error naming `action`.
+  std::optional<std::uint64_t> metadata_number(std::string_view key, const std::string& action) const;
   std::uint64_t restored_indexed_through() const;
   std::uint64_t restored_singles_through() const;
   // purge_older_than's second half (twin_store_retention.cpp).

@@ -107,10 +107,8 @@ void twin_store::impl::purge_chunks_before(std::int64_t cutoff_ms, std::uint64_t
                                            std::optional<std::int64_t> earliest_window) {
   constexpr std::size_t writes_per_batch = 3000;
   const auto cutoff_window = keys::reading_window(cutoff_ms);
-  std::string value;
-  auto status = db->Get(rocksdb::ReadOptions(), metadata, slice(keys::purged_windows_key), &value);
-  if (!status.IsNotFound()) check(status, "read where the last purge stopped");
-  std::int64_t from_window = status.ok() ? keys::time_from_order(keys::read_u64(value)) : INT64_MIN;
+  const auto stopped = metadata_number(keys::purged_windows_key, "read where the last purge stopped");
+  std::int64_t from_window = stopped ? keys::time_from_order(*stopped) : INT64_MIN;
   if (earliest_window) from_window = std::min(from_window, *earliest_window);
   const auto end = keys::reading_window_start(cutoff_window + 1, "");
   const rocksdb::Slice end_slice(end);

@@ -39,16 +39,16 @@ TEST(store_keys, reading_keys_sort_by_window_then_twin_then_time_then_position) 
 
   for (const std::int64_t time : {INT64_MIN, std::int64_t{-1234}, std::int64_t{0}, INT64_MAX}) {
     const auto key = keys::reading_key("segment/42", time, 99);
-    const auto parts = keys::parse_reading_key(key);
+    const auto parts = keys::parse_readings_entry_key(key);
     EXPECT_EQ(parts.twin_id, "segment/42");
     EXPECT_EQ(parts.time_ms, time);
     EXPECT_EQ(parts.position, 99u);
   }
-  EXPECT_THROW(keys::parse_reading_key("segment/42"), std::invalid_argument);
-  EXPECT_THROW(keys::parse_reading_key(keys::legacy_reading_key("segment/42", 5, 1)), std::invalid_argument);
+  EXPECT_THROW(keys::parse_readings_entry_key("segment/42"), std::invalid_argument);
+  EXPECT_THROW(keys::parse_readings_entry_key(keys::legacy_reading_key("segment/42", 5, 1)), std::invalid_argument);
   auto wrong_window = keys::reading_key("segment/42", 5, 1);
   wrong_window[8] = 1;  // window 1 cannot hold time 5
-  EXPECT_THROW(keys::parse_reading_key(wrong_window), std::invalid_argument);
+  EXPECT_THROW(keys::parse_readings_entry_key(wrong_window), std::invalid_argument);
 }
 
 TEST(store_keys, legacy_reading_keys_sort_above_every_current_one_and_parse) {
