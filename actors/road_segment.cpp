@@ -20,12 +20,14 @@ std::int64_t headway_for(const road_segment_spec& spec, double factor) {
 }
 }  // namespace
 
-std::int32_t storage_slots(const road_segment_spec& spec) {
+std::int32_t storage_slots(const road_segment_spec& spec, sim_time window_length) {
   if (spec.unlimited) return unlimited_storage;
-  return static_cast<std::int32_t>(std::floor(spec.storage_capacity_veh()));
+  const sim_time slot_held = std::max(freeflow_ms(spec) + window_length, 2 * window_length);
+  const double to_pass_capacity = std::ceil(spec.capacity_veh_per_h * static_cast<double>(slot_held) / ms_per_hour);
+  return static_cast<std::int32_t>(std::max(std::floor(spec.storage_capacity_veh()), to_pass_capacity));
 }
 
-std::int32_t announce_margin(const city_graph& graph, segment_id segment, sim_time window_length) {
+segment_room room_of(const city_graph& graph, segment_id segment, sim_time window_length) {
   const auto& s = graph.segments[segment];
   std::int32_t margin = 1;
   for (auto i = graph.in_begin[s.from]; i < graph.in_begin[s.from + 1]; ++i) {
@@ -33,7 +35,7 @@ std::int32_t announce_margin(const city_graph& graph, segment_id segment, sim_ti
     double per_window = up.unlimited ? 1 : up.capacity_veh_per_h * static_cast<double>(window_length) / ms_per_hour;
     margin += static_cast<std::int32_t>(std::ceil(std::max(1.0, per_window)));
   }
-  return margin;
+  return {storage_slots(s, window_length), margin};
 }
 
 std::vector<downstream_room> initial_downstream(const city_graph& graph, segment_id segment, sim_time window_length) {
@@ -43,23 +45,24 @@ std::vector<downstream_room> initial_downstream(const city_graph& graph, segment
     segment_id d = graph.out_ids[i];
     downstream_room room;
     room.segment = d;
-    room.free = storage_slots(graph.segments[d]);
-    room.near_full = room.free < announce_margin(graph, d, window_length);
+    const segment_room limits = room_of(graph, d, window_length);
+    room.free = limits.storage;
+    room.near_full = limits.storage < limits.announce_margin;
     rooms.push_back(room);
   }
   return rooms;
 }
 
-road_segment::road_segment(const road_segment_spec& spec, std::vector<downstream_room> downstream,
-                           std::int32_t margin, segment_model_options options)
+road_segment::road_segment(const road_segment_spec& spec, segment_room room, std::vector<downstream_room> downstream,
+                           segment_model_options options)
     : spec_(spec),
       options_(options),
       freeflow_ms_(freeflow_ms(spec)),
-      storage_(storage_slots(spec)),
-      announce_margin_(margin),
+      storage_(room.storage),
+      announce_margin_(room.announce_margin),
       headway_us_(headway_for(spec, 1)),
       downstream_(std::move(downstream)),
-      announced_near_full_(storage_ < margin),
+      announced_near_full_(room.storage < room.announce_margin),
       announced_free_(storage_),
       recent_travel_ms_(freeflow_ms_) {
   if (options_.hole_speed_kmh > 0 && !spec_.unlimited)
@@ -266,13 +269,15 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
   }
 }
 
-std::optional<space_update> road_segment::take_announcement(window_index window) {
+std::optional<space_update> road_segment::take_announcement(window_index window, bool took_vehicles) {
   std::int32_t free = storage_ - vehicle_count() - static_cast<std::int32_t>(holes_.size());
   bool near_full = free < announce_margin_;
   // A held head means we run rarely: upstream must wake us so our count stays current.
   bool eager = blocked_since_ != never || (headway_us_ == blocked_headway && !vehicles_.empty());
+  // Senders count down the room they use until we announce having seen their vehicles: even an
+  // unchanged count must be said then, or their room shrinks for good.
   bool unchanged = eager == announced_eager_ &&
-                   (near_full ? free == announced_free_ && announced_near_full_ : !announced_near_full_);
+                   (near_full ? free == announced_free_ && announced_near_full_ && !took_vehicles : !announced_near_full_);
   if (unchanged) return std::nullopt;
   announced_near_full_ = near_full;
   announced_free_ = free;

@@ -67,12 +67,18 @@ struct advance_result {
   }
 };
 
+// How many vehicles a segment holds, and how close to full it may get before it must announce.
+struct segment_room {
+  std::int32_t storage = 0;
+  std::int32_t announce_margin = 0;
+};
+
 class road_segment {
  public:
   road_segment() = default;  // an empty placeholder, e.g. for a state being filled in
   // `downstream` holds every segment leaving this one's end node with the room it starts with.
-  road_segment(const road_segment_spec& spec, std::vector<downstream_room> downstream,
-               std::int32_t announce_margin, segment_model_options options = {});
+  road_segment(const road_segment_spec& spec, segment_room room, std::vector<downstream_room> downstream,
+               segment_model_options options = {});
 
   // Inputs, applied by the caller in canonical order.
   void accept(vehicle v);  // v.entered is when it left the previous segment (or departed)
@@ -91,8 +97,9 @@ class road_segment {
   void advance(window_index window, sim_time start, sim_time end, const router& routes, const travel_times& times,
                advance_result& out);
 
-  // Room to announce upstream after a window, if it changed in a way they must hear.
-  [[nodiscard]] std::optional<space_update> take_announcement(window_index window);
+  // Room to announce upstream after a window, if it changed in a way they must hear; `took_vehicles`:
+  // vehicles were accepted in this window.
+  [[nodiscard]] std::optional<space_update> take_announcement(window_index window, bool took_vehicles);
 
   [[nodiscard]] segment_snapshot snapshot(sim_time now) const;
   // Starts the worst-queue record afresh at `now` (a fork reports the worst queue since its cut).
@@ -165,10 +172,13 @@ class road_segment {
   double count_steering_ = 1;               // multiplies the travel estimate (see observe)
 };
 
-// Room a segment starts with, and how close to full it may get before it must announce:
-// the most its upstream segments can send in one window, plus one.
-std::int32_t storage_slots(const road_segment_spec& spec);
-std::int32_t announce_margin(const city_graph& graph, segment_id segment, sim_time window_length);
+// Vehicles a segment holds: length x lanes / 7.5 m, but never fewer than it needs to pass its flow
+// capacity. A slot stays taken from when a vehicle is sent until the sender hears it has left: the
+// free-flow time plus up to one window, and two windows if the free-flow time is shorter than one.
+// (MATSim enlarges links too short for their capacity alike, to free-flow time x capacity.)
+std::int32_t storage_slots(const road_segment_spec& spec, sim_time window_length);
+// Its storage, and as margin the most its upstream segments can send in one window, plus one.
+segment_room room_of(const city_graph& graph, segment_id segment, sim_time window_length);
 std::vector<downstream_room> initial_downstream(const city_graph& graph, segment_id segment, sim_time window_length);
 
 }  // namespace citytwin

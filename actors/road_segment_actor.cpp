@@ -75,8 +75,8 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
     self->state.pending_space = restore->pending_space;
   } else {
     self->state.model = std::make_unique<road_segment>(
-        graph.segments[id], initial_downstream(graph, id, context->window_length),
-        announce_margin(graph, id, context->window_length), context->model);
+        graph.segments[id], room_of(graph, id, context->window_length),
+        initial_downstream(graph, id, context->window_length), context->model);
   }
   return {
       [self, id, context](vehicle_handoff& handoff) { self->state.pending_handoffs.push_back(std::move(handoff)); },
@@ -120,7 +120,7 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
           report.handed_out += static_cast<std::int32_t>(handoff.vehicles.size());
           self->send(context->segment_actors[to], std::move(handoff));
         }
-        if (auto announcement = st.model->take_announcement(w.window)) {
+        if (auto announcement = st.model->take_announcement(w.window, report.taken_in > 0)) {
           const auto& graph = context->graph;
           node_index start = graph.segments[id].from;
           for (auto i = graph.in_begin[start]; i < graph.in_begin[start + 1]; ++i) {

@@ -29,7 +29,7 @@ struct fixture {
   city_graph graph = corridor();
   router routes{graph};
   travel_times times = freeflow_times(graph);
-  road_segment segment{graph.segments[0], initial_downstream(graph, 0, ms_per_second), announce_margin(graph, 0, ms_per_second),
+  road_segment segment{graph.segments[0], room_of(graph, 0, ms_per_second), initial_downstream(graph, 0, ms_per_second),
                        segment_model_options{30 * ms_per_second}};
   advance_result out;
 
@@ -102,16 +102,52 @@ TEST(road_segment, counts_what_it_sent_but_the_sender_had_not_seen) {
 
 TEST(road_segment, announces_room_only_when_upstream_must_hear) {
   auto g = corridor();
-  road_segment shorty(g.segments[1], initial_downstream(g, 1, ms_per_second), announce_margin(g, 1, ms_per_second));
+  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second), initial_downstream(g, 1, ms_per_second));
   // Storage 2, margin 2: it starts near full; an unchanged state is not re-announced.
-  EXPECT_FALSE(shorty.take_announcement(0));
+  EXPECT_FALSE(shorty.take_announcement(0, false));
   vehicle v = make_vehicle(1, 0);
   v.route_index = 1;
   shorty.accept(v);
-  auto a = shorty.take_announcement(1);
+  auto a = shorty.take_announcement(1, true);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->free, 1);
   EXPECT_TRUE(a->near_full);
+}
+
+TEST(road_segment, a_vehicle_taken_and_passed_on_in_one_window_is_still_announced) {
+  // A sender counts its room down by one per vehicle sent; if one vehicle comes and another goes
+  // within a window, the count we announce is unchanged, but the sender must still hear it, or its
+  // room shrinks for good.
+  auto g = corridor();
+  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second), initial_downstream(g, 1, ms_per_second));
+  router routes(g);
+  auto times = freeflow_times(g);
+  auto on_shorty = [](std::uint32_t id, sim_time entered) {
+    vehicle v = make_vehicle(id, entered);
+    v.route_index = 1;
+    return v;
+  };
+  shorty.accept(on_shorty(1, 0));
+  ASSERT_EQ(shorty.take_announcement(0, true)->free, 1);
+  shorty.accept(on_shorty(2, 600));  // due at 2.1 s
+  advance_result out;
+  shorty.advance(1, 1'000, 2'000, routes, times, out);  // vehicle 1 leaves at 1.5 s
+  ASSERT_EQ(out.arrivals.size(), 1u);
+  auto a = shorty.take_announcement(1, true);
+  ASSERT_TRUE(a) << "room is as last announced, but a vehicle was taken";
+  EXPECT_EQ(a->free, 1);
+  EXPECT_FALSE(shorty.take_announcement(2, false)) << "nothing taken, nothing changed";
+
+  // The sender's side: it sent one vehicle in window 10 and hears window 11's count, which saw it.
+  fixture f;
+  f.segment.apply_space_update({0, 1, 1, true});
+  f.segment.accept(make_vehicle(7, 0));
+  f.run(10);
+  ASSERT_EQ(f.out.handoffs.size(), 1u);
+  f.segment.apply_space_update({11, 1, 1, true});
+  f.segment.accept(make_vehicle(8, 10'000));
+  f.run(20);
+  EXPECT_EQ(f.out.handoffs.size(), 1u) << "the room is back";
 }
 
 TEST(road_segment, blocked_exit_holds_vehicles_until_capacity_returns) {
@@ -134,7 +170,7 @@ TEST(road_segment, a_priority_vehicle_passes_the_queue_at_the_passing_speed) {
   unit.priority = true;
   f.segment.accept(std::move(unit));
   // 10 of the 13 slots queued: 3/13 of the length at free flow (10 m/s), 10/13 at 20 km/h.
-  const double storage = storage_slots(f.graph.segments[0]);
+  const double storage = storage_slots(f.graph.segments[0], ms_per_second);
   ASSERT_GT(storage, 10);
   const double expected = 20'000 + 10'000 * (1 - 10 / storage) + 100 * (10 / storage) / (20 / 3.6) * 1000;
   std::optional<sim_time> left;
@@ -188,21 +224,21 @@ TEST(road_segment, freed_room_reaches_upstream_at_the_hole_speed) {
   auto g = corridor();
   segment_model_options options;
   options.hole_speed_kmh = 36;  // 10 m/s: 1.5 s to cross the 15 m segment
-  road_segment shorty(g.segments[1], initial_downstream(g, 1, ms_per_second), announce_margin(g, 1, ms_per_second), options);
+  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second), initial_downstream(g, 1, ms_per_second), options);
   router routes(g);
   auto times = freeflow_times(g);
   vehicle v = make_vehicle(1, 0);
   v.route_index = 1;
   shorty.accept(v);
-  ASSERT_EQ(shorty.take_announcement(0)->free, 1);
+  ASSERT_EQ(shorty.take_announcement(0, true)->free, 1);
   advance_result out;
   shorty.advance(1, 1'000, 2'000, routes, times, out);  // leaves at 1.5 s (free-flow time)
   ASSERT_EQ(out.arrivals.size(), 1u);
-  EXPECT_FALSE(shorty.take_announcement(1)) << "the hole is still on its way upstream";
+  EXPECT_FALSE(shorty.take_announcement(1, false)) << "the hole is still on its way upstream";
   EXPECT_EQ(out.next_due, 3'000) << "run again when the hole arrives";
   out.clear();
   shorty.advance(3, 3'000, 4'000, routes, times, out);
-  auto a = shorty.take_announcement(3);
+  auto a = shorty.take_announcement(3, false);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->free, 2);
   EXPECT_FALSE(a->near_full);

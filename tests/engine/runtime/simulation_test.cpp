@@ -96,6 +96,30 @@ TEST(simulation, a_blocked_segment_fills_then_spills_back_and_drains_on_reopenin
   EXPECT_GT(mid.segments[0].vehicles, 50);
 }
 
+// Two branches of 1000 veh/h merge into a trunk of 2400 veh/h; every segment is 14 m (one vehicle
+// of storage, 1 s free-flow time). Below capacity everywhere, so nobody should queue, whatever the
+// window: room freed downstream reaches upstream a window late, and a vehicle taken and passed on
+// within one window must still be announced.
+TEST(simulation, short_segments_and_a_merge_carry_their_flow_at_any_window_length) {
+  auto g = testing::make_city(8,
+                              {{0, 2, 14, 14, 2'400}, {2, 4, 14, 14, 2'400},    // branch A
+                               {1, 3, 14, 14, 2'400}, {3, 4, 14, 14, 2'400},    // branch B
+                               {4, 5, 14, 14, 2'400}, {5, 6, 14, 14, 2'400}, {6, 7, 14, 14, 2'400}},  // trunk
+                              {{0, 7, 1'000}, {1, 7, 1'000}});
+  for (sim_time window : {250, 1'000, 2'000}) {
+    simulation_options o;
+    o.duration = 30 * 60 * ms_per_second;
+    o.clear = true;
+    o.window_length = window;
+    auto r = simulate(g, o);
+    ASSERT_EQ(r.arrived, r.departed) << "window " << window << " ms";
+    sim_time delay = 0;
+    for (const auto& t : r.trips) delay += t.arrival - t.departure - t.freeflow;
+    EXPECT_LT(to_seconds(delay) / static_cast<double>(r.arrived), 10.0) << "window " << window << " ms";
+    EXPECT_EQ(r.forced_moves, 0) << "window " << window << " ms";
+  }
+}
+
 // Vehicles head for 9 -> 0 -> 1 -> 3; at 10 minutes 0 -> 1 closes. Those on the feeder must detour by 2.
 TEST(simulation, vehicles_reroute_around_a_segment_closed_mid_run) {
   auto g = testing::make_city(10,
