@@ -20,14 +20,21 @@ std::int64_t headway_for(const road_segment_spec& spec, double factor) {
 }
 }  // namespace
 
-std::int32_t storage_slots(const road_segment_spec& spec, sim_time window_length) {
+sim_time hole_travel_time(const road_segment_spec& spec, const segment_model_options& options) {
+  if (!(options.hole_speed_kmh > 0) || spec.unlimited) return 0;
+  return static_cast<sim_time>(spec.length_m / (options.hole_speed_kmh / 3.6) * ms_per_second + 0.5);
+}
+
+std::int32_t storage_slots(const road_segment_spec& spec, sim_time window_length, const segment_model_options& options) {
   if (spec.unlimited) return unlimited_storage;
-  const sim_time slot_held = std::max(freeflow_ms(spec) + window_length, 2 * window_length);
+  const sim_time slot_held =
+      std::max(freeflow_ms(spec) + hole_travel_time(spec, options) + window_length, 2 * window_length);
   const double to_pass_capacity = std::ceil(spec.capacity_veh_per_h * static_cast<double>(slot_held) / ms_per_hour);
   return static_cast<std::int32_t>(std::max(std::floor(spec.storage_capacity_veh()), to_pass_capacity));
 }
 
-segment_room room_of(const city_graph& graph, segment_id segment, sim_time window_length) {
+segment_room room_of(const city_graph& graph, segment_id segment, sim_time window_length,
+                     const segment_model_options& options) {
   const auto& s = graph.segments[segment];
   std::int32_t margin = 1;
   for (auto i = graph.in_begin[s.from]; i < graph.in_begin[s.from + 1]; ++i) {
@@ -35,17 +42,18 @@ segment_room room_of(const city_graph& graph, segment_id segment, sim_time windo
     double per_window = up.unlimited ? 1 : up.capacity_veh_per_h * static_cast<double>(window_length) / ms_per_hour;
     margin += static_cast<std::int32_t>(std::ceil(std::max(1.0, per_window)));
   }
-  return {storage_slots(s, window_length), margin};
+  return {storage_slots(s, window_length, options), margin};
 }
 
-std::vector<downstream_room> initial_downstream(const city_graph& graph, segment_id segment, sim_time window_length) {
+std::vector<downstream_room> initial_downstream(const city_graph& graph, segment_id segment, sim_time window_length,
+                                                const segment_model_options& options) {
   std::vector<downstream_room> rooms;
   node_index end = graph.segments[segment].to;
   for (auto i = graph.out_begin[end]; i < graph.out_begin[end + 1]; ++i) {
     segment_id d = graph.out_ids[i];
     downstream_room room;
     room.segment = d;
-    const segment_room limits = room_of(graph, d, window_length);
+    const segment_room limits = room_of(graph, d, window_length, options);
     room.free = limits.storage;
     room.near_full = limits.storage < limits.announce_margin;
     rooms.push_back(room);
@@ -61,13 +69,11 @@ road_segment::road_segment(const road_segment_spec& spec, segment_room room, std
       storage_(room.storage),
       announce_margin_(room.announce_margin),
       headway_us_(headway_for(spec, 1)),
+      hole_travel_ms_(hole_travel_time(spec, options)),
       downstream_(std::move(downstream)),
       announced_near_full_(room.storage < room.announce_margin),
       announced_free_(storage_),
-      recent_travel_ms_(freeflow_ms_) {
-  if (options_.hole_speed_kmh > 0 && !spec_.unlimited)
-    hole_travel_ms_ = static_cast<sim_time>(spec_.length_m / (options_.hole_speed_kmh / 3.6) * ms_per_second + 0.5);
-}
+      recent_travel_ms_(freeflow_ms_) {}
 
 void road_segment::accept(vehicle v) {
   ++inflow_;

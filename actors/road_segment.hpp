@@ -172,13 +172,17 @@ class road_segment {
   double count_steering_ = 1;               // multiplies the travel estimate (see observe)
 };
 
+// Time the room freed by a leaving vehicle takes to reach the upstream end (0 without backward waves).
+sim_time hole_travel_time(const road_segment_spec& spec, const segment_model_options& options);
 // Vehicles a segment holds: length x lanes / 7.5 m, but never fewer than it needs to pass its flow
-// capacity. A slot stays taken from when a vehicle is sent until the sender hears it has left: the
-// free-flow time plus up to one window, and two windows if the free-flow time is shorter than one.
-// (MATSim enlarges links too short for their capacity alike, to free-flow time x capacity.)
-std::int32_t storage_slots(const road_segment_spec& spec, sim_time window_length);
+// capacity. A slot stays taken from when a vehicle is sent until the sender hears it is free again:
+// the free-flow time, the backward wave's crossing and up to one window; at least two windows.
+// (MATSim enlarges links too short for their capacity alike, by free-flow and hole travel times.)
+std::int32_t storage_slots(const road_segment_spec& spec, sim_time window_length, const segment_model_options& options);
 // Its storage, and as margin the most its upstream segments can send in one window, plus one.
-segment_room room_of(const city_graph& graph, segment_id segment, sim_time window_length);
-std::vector<downstream_room> initial_downstream(const city_graph& graph, segment_id segment, sim_time window_length);
+segment_room room_of(const city_graph& graph, segment_id segment, sim_time window_length,
+                     const segment_model_options& options);
+std::vector<downstream_room> initial_downstream(const city_graph& graph, segment_id segment, sim_time window_length,
+                                                const segment_model_options& options);
 
 }  // namespace citytwin

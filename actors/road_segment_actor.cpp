@@ -75,8 +75,8 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
     self->state.pending_space = restore->pending_space;
   } else {
     self->state.model = std::make_unique<road_segment>(
-        graph.segments[id], room_of(graph, id, context->window_length),
-        initial_downstream(graph, id, context->window_length), context->model);
+        graph.segments[id], room_of(graph, id, context->window_length, context->model),
+        initial_downstream(graph, id, context->window_length, context->model), context->model);
   }
   return {
       [self, id, context](vehicle_handoff& handoff) { self->state.pending_handoffs.push_back(std::move(handoff)); },

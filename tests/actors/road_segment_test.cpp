@@ -29,8 +29,9 @@ struct fixture {
   city_graph graph = corridor();
   router routes{graph};
   travel_times times = freeflow_times(graph);
-  road_segment segment{graph.segments[0], room_of(graph, 0, ms_per_second), initial_downstream(graph, 0, ms_per_second),
-                       segment_model_options{30 * ms_per_second}};
+  segment_model_options options{30 * ms_per_second};
+  road_segment segment{graph.segments[0], room_of(graph, 0, ms_per_second, options),
+                       initial_downstream(graph, 0, ms_per_second, options), options};
   advance_result out;
 
   void run(window_index w) {
@@ -102,7 +103,7 @@ TEST(road_segment, counts_what_it_sent_but_the_sender_had_not_seen) {
 
 TEST(road_segment, announces_room_only_when_upstream_must_hear) {
   auto g = corridor();
-  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second), initial_downstream(g, 1, ms_per_second));
+  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second, {}), initial_downstream(g, 1, ms_per_second, {}));
   // Storage 2, margin 2: it starts near full; an unchanged state is not re-announced.
   EXPECT_FALSE(shorty.take_announcement(0, false));
   vehicle v = make_vehicle(1, 0);
@@ -119,7 +120,7 @@ TEST(road_segment, a_vehicle_taken_and_passed_on_in_one_window_is_still_announce
   // within a window, the count we announce is unchanged, but the sender must still hear it, or its
   // room shrinks for good.
   auto g = corridor();
-  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second), initial_downstream(g, 1, ms_per_second));
+  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second, {}), initial_downstream(g, 1, ms_per_second, {}));
   router routes(g);
   auto times = freeflow_times(g);
   auto on_shorty = [](std::uint32_t id, sim_time entered) {
@@ -170,7 +171,7 @@ TEST(road_segment, a_priority_vehicle_passes_the_queue_at_the_passing_speed) {
   unit.priority = true;
   f.segment.accept(std::move(unit));
   // 10 of the 13 slots queued: 3/13 of the length at free flow (10 m/s), 10/13 at 20 km/h.
-  const double storage = storage_slots(f.graph.segments[0], ms_per_second);
+  const double storage = storage_slots(f.graph.segments[0], ms_per_second, f.options);
   ASSERT_GT(storage, 10);
   const double expected = 20'000 + 10'000 * (1 - 10 / storage) + 100 * (10 / storage) / (20 / 3.6) * 1000;
   std::optional<sim_time> left;
@@ -224,7 +225,8 @@ TEST(road_segment, freed_room_reaches_upstream_at_the_hole_speed) {
   auto g = corridor();
   segment_model_options options;
   options.hole_speed_kmh = 36;  // 10 m/s: 1.5 s to cross the 15 m segment
-  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second), initial_downstream(g, 1, ms_per_second), options);
+  road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second, options), initial_downstream(g, 1, ms_per_second, options),
+                      options);
   router routes(g);
   auto times = freeflow_times(g);
   vehicle v = make_vehicle(1, 0);
