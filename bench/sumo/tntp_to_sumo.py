@@ -12,7 +12,15 @@ Choices, so the two simulators see the same roads:
   (its outgoing connectors) and one that only receives (its incoming connectors);
 - zero-length connectors become 1 m edges at 50 m/s with 4 lanes (effectively unlimited);
 - each zone is a SUMO TAZ whose sources are all its outgoing connectors and whose sinks are all its
-  incoming connectors, and trips go from TAZ to TAZ, so SUMO, like CityTwin, may use any connector.
+  incoming connectors, and trips go from TAZ to TAZ, so SUMO, like CityTwin, may use any connector;
+- capacity (`--capacity`): with `tntp` (the default) every street edge gets a meso edge type whose
+  headways (tauff, taufj, taujf) make one lane pass capacity / lanes vehicles per hour, free or
+  jammed, as CityTwin's exit does; SUMO's headway per lane is tau + 7.5 m / speed for a default car
+  (5 m plus 2.5 m gap), so tau = 3600 x lanes / capacity - 7.5 / speed, in steps of 0.01 s; where
+  that is below 0 (slow edges of high capacity: 837 of Berlin-Center's) tau is 0 and SUMO passes
+  less. The jam-jam headway (taujj, SUMO's backward wave) keeps its default. With `lanes`, SUMO's default
+  headways apply and capacity follows from lanes and speed alone (at 50 km/h 2,150 veh/h per lane
+  free, 1,590 discharging a queue).
 """
 import argparse
 import csv
@@ -25,6 +33,12 @@ import sys
 
 CONNECTOR_CAPACITY = 99999
 CAPACITY_PER_LANE = 1800
+VEHICLE_SPACE_M = 7.5  # SUMO's default passenger car: length 5 m plus minGap 2.5 m
+
+
+def headway_tau(capacity, lanes, speed):
+    """SUMO meso tau (s, to 0.01) that lets one lane pass capacity / lanes veh/h at this speed."""
+    return max(0.0, round(3600 * lanes / capacity - VEHICLE_SPACE_M / speed, 2))
 
 
 def fail(path, line, reason):
@@ -84,7 +98,7 @@ def node_id(n, zones, role):
     return f"{n}{role}" if n <= zones else str(n)
 
 
-def write_network(city_dir, out_dir):
+def write_network(city_dir, out_dir, capacity_from):
     manifest = json.load(open(os.path.join(city_dir, "city.json")))
     units = manifest.get("units", {})
     seconds_per_unit = units.get("seconds_per_time_unit", 60)
@@ -105,7 +119,7 @@ def write_network(city_dir, out_dir):
                 offset = 1.0 if role == "_d" else 0.0  # keep the two halves of a zone apart
                 f.write(f'  <node id="{n}{role}" x="{x * scale + offset:.2f}" y="{y * scale:.2f}"/>\n')
         f.write("</nodes>\n")
-    sources, sinks = {}, {}
+    sources, sinks, taus = {}, {}, set()
     with open(edges, "w") as f:
         f.write("<edges>\n")
         for row, a, b, cap, length, fft in links:
@@ -116,17 +130,36 @@ def write_network(city_dir, out_dir):
                 sinks.setdefault(b, []).append(eid)
             src, dst = node_id(a, zones, "_o"), node_id(b, zones, "_d")
             length_m = length * metres_per_unit
+            edge_type = ""
             if cap >= CONNECTOR_CAPACITY or length_m <= 0:
                 lanes, speed, length_m = 4, 50.0, max(length_m, 1.0)
             else:
                 lanes = max(1, round(cap / CAPACITY_PER_LANE))
                 seconds = fft * seconds_per_unit
-                speed = length_m / seconds if seconds > 0 else 50.0
-            f.write(f'  <edge id="{eid}" from="{src}" to="{dst}" numLanes="{lanes}" '
-                    f'speed="{max(speed, 0.5):.3f}" length="{max(length_m, 1.0):.2f}"/>\n')
+                speed = max(length_m / seconds if seconds > 0 else 50.0, 0.5)
+                if capacity_from == "tntp":
+                    if not cap > 0:
+                        sys.exit(f"error: {os.path.join(city_dir, manifest['network'])}: link row {row} ({a}-{b}): "
+                                 f"capacity must be > 0 for --capacity tntp")
+                    tau = headway_tau(cap, lanes, round(speed, 3))
+                    taus.add(tau)
+                    edge_type = f' type="tau{tau:.2f}"'
+            f.write(f'  <edge id="{eid}" from="{src}" to="{dst}"{edge_type} numLanes="{lanes}" '
+                    f'speed="{speed:.3f}" length="{max(length_m, 1.0):.2f}"/>\n')
         f.write("</edges>\n")
+    types = os.path.join(out_dir, "net.typ.xml")
+    with open(types, "w") as f:  # netconvert needs every type named; the edges set lanes and speed
+        f.write("<types>\n")
+        for tau in sorted(taus):
+            f.write(f'  <type id="tau{tau:.2f}" priority="1" numLanes="1" speed="13.89"/>\n')
+        f.write("</types>\n")
+    with open(os.path.join(out_dir, "meso_types.add.xml"), "w") as f:  # empty with --capacity lanes
+        f.write("<additional>\n")
+        for tau in sorted(taus):
+            f.write(f'  <type id="tau{tau:.2f}"><meso tauff="{tau:.2f}" taufj="{tau:.2f}" taujf="{tau:.2f}"/></type>\n')
+        f.write("</additional>\n")
     net = os.path.join(out_dir, "net.net.xml")
-    subprocess.run(["netconvert", "--node-files", nodes, "--edge-files", edges, "-o", net,
+    subprocess.run(["netconvert", "--node-files", nodes, "--edge-files", edges, "--type-files", types, "-o", net,
                     "--junctions.join", "false", "--geometry.remove", "false", "--no-turnarounds", "false",
                     "--no-warnings", "true", "--no-internal-links", "true"], check=True)
     with open(os.path.join(out_dir, "taz.add.xml"), "w") as f:
@@ -165,9 +198,11 @@ def main():
     parser.add_argument("--city", required=True, help="CityTwin TNTP city directory (with city.json)")
     parser.add_argument("--trips", required=True, help="trip list written by citytwin simulate --write-trips")
     parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--capacity", choices=["tntp", "lanes"], default="tntp",
+                        help="tntp: headways per edge give the TNTP capacity; lanes: SUMO's default headways")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    sources, sinks = write_network(args.city, args.out)
+    sources, sinks = write_network(args.city, args.out, args.capacity)
     print(f"wrote {write_trips(args.trips, sources, sinks, args.out)} trips to {args.out}/trips.xml")
 
 
