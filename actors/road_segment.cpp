@@ -12,6 +12,9 @@ constexpr std::int64_t blocked_headway = std::numeric_limits<std::int64_t>::max(
 // Storage of unlimited segments (zone connectors): effectively infinite, still a finite int.
 constexpr std::int32_t unlimited_storage = 1 << 30;
 
+// The circulating-flow estimate's time constant: a minute of history, as fresh as gaps are judged.
+constexpr double circulating_time_constant_ms = 60.0 * ms_per_second;
+
 std::int64_t headway_for(const road_segment_spec& spec, double factor) {
   if (spec.unlimited) return 0;
   double per_hour = spec.capacity_veh_per_h * factor;
@@ -19,6 +22,29 @@ std::int64_t headway_for(const road_segment_spec& spec, double factor) {
   return static_cast<std::int64_t>(std::llround(3.6e9 / per_hour));  // microseconds per vehicle
 }
 }  // namespace
+
+double circulating_flow::at(sim_time t) const {
+  if (t <= as_of) return per_s;
+  return per_s * std::exp(-static_cast<double>(t - as_of) / circulating_time_constant_ms);
+}
+
+void circulating_flow::count_one(sim_time t) {
+  const double one = ms_per_second / circulating_time_constant_ms;  // one vehicle, per second
+  if (t < as_of) {
+    per_s += one * std::exp(-static_cast<double>(as_of - t) / circulating_time_constant_ms);
+    return;
+  }
+  per_s = at(t) + one;
+  as_of = t;
+}
+
+double roundabout_entry_capacity(double entry_lanes, double circulating_lanes, double circulating_veh_h) {
+  const bool two_entry = entry_lanes >= 1.5, two_circulating = circulating_lanes >= 1.5;
+  const double v = std::max(0.0, circulating_veh_h);
+  if (!two_circulating) return two_entry ? 2 * 1420 * std::exp(-0.91e-3 * v) : 1380 * std::exp(-1.02e-3 * v);
+  const double right_lane = 1420 * std::exp(-0.85e-3 * v);
+  return two_entry ? right_lane + 1350 * std::exp(-0.92e-3 * v) : right_lane;
+}
 
 sim_time hole_travel_time(const road_segment_spec& spec, const segment_model_options& options) {
   if (!(options.hole_speed_kmh > 0) || spec.unlimited) return 0;
@@ -56,6 +82,8 @@ std::vector<downstream_room> initial_downstream(const city_graph& graph, segment
     const segment_room limits = room_of(graph, d, window_length, options);
     room.free = limits.storage;
     room.near_full = limits.storage < limits.announce_margin;
+    const auto& next = graph.segments[d];
+    if (next.on_roundabout && !graph.segments[segment].on_roundabout) room.ring_lanes = next.lanes;
     rooms.push_back(room);
   }
   return rooms;
@@ -69,14 +97,16 @@ road_segment::road_segment(const road_segment_spec& spec, segment_room room, std
       storage_(room.storage),
       announce_margin_(room.announce_margin),
       headway_us_(headway_for(spec, 1)),
+      last_headway_us_(headway_us_),
       hole_travel_ms_(hole_travel_time(spec, options)),
       downstream_(std::move(downstream)),
       announced_near_full_(room.storage < room.announce_margin),
       announced_free_(storage_),
       recent_travel_ms_(freeflow_ms_) {}
 
-void road_segment::accept(vehicle v) {
+void road_segment::accept(vehicle v, bool circulating) {
   ++inflow_;
+  if (circulating && spec_.on_roundabout) circulating_.count_one(v.entered);
   if (v.priority) {
     const sim_time exit = priority_exit(v.entered);
     const auto at = std::upper_bound(priority_.begin(), priority_.end(), std::pair{exit, v.id},
@@ -128,6 +158,7 @@ void road_segment::advance_priority(sim_time start, sim_time end, const router& 
 void road_segment::set_capacity_factor(double factor) {
   capacity_factor_ = factor;
   headway_us_ = headway_for(spec_, factor);
+  last_headway_us_ = headway_us_;
 }
 
 void road_segment::observe(const detector_observation& reading) {
@@ -157,10 +188,18 @@ void road_segment::apply_space_update(const space_update& update) {
   // The sender had not yet seen what we sent it in its own window.
   std::int32_t unseen = room->last_send_window >= update.window ? room->sent_in_last_window : 0;
   room->free = update.free - unseen;
+  room->circulating = {update.circulating_per_s, update.circulating_as_of};
 }
 
 sim_time road_segment::exit_slot() const {
   return (next_exit_us_ + us_per_ms - 1) / us_per_ms;
+}
+
+std::int64_t road_segment::headway_into(const downstream_room* room, sim_time t) const {
+  if (room == nullptr || !(room->ring_lanes > 0)) return headway_us_;
+  const double entry_veh_h =
+      roundabout_entry_capacity(spec_.lanes, room->ring_lanes, room->circulating.at(t) * ms_per_hour / ms_per_second);
+  return std::max(headway_us_, static_cast<std::int64_t>(std::llround(3.6e9 / entry_veh_h)));
 }
 
 std::int32_t road_segment::queued_at(sim_time t) const {
@@ -192,7 +231,7 @@ sim_time road_segment::modelled_travel() const {
   if (vehicles_.empty()) return freeflow_ms_;
   sim_time queue_delay = 0;
   if (headway_us_ == blocked_headway) queue_delay = ms_per_hour;  // a blocked exit: avoid it for now
-  else queue_delay = static_cast<sim_time>(vehicles_.size()) * headway_us_ / us_per_ms;
+  else queue_delay = static_cast<sim_time>(vehicles_.size()) * std::max(headway_us_, last_headway_us_) / us_per_ms;
   return std::max(recent_travel_ms_, freeflow_ms_ + queue_delay / 2);
 }
 
@@ -244,7 +283,8 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
     }
     blocked_since_ = never;
     if (hole_travel_ms_ > 0) holes_.push_back(t + hole_travel_ms_);
-    next_exit_us_ = std::max(next_exit_us_, t * us_per_ms) + headway_us_;
+    last_headway_us_ = headway_into(room, t);
+    next_exit_us_ = std::max(next_exit_us_, t * us_per_ms) + last_headway_us_;
     ++outflow_;
     sim_time traversal = t - v.entered;
     travel_time_sum_ += traversal;
@@ -275,7 +315,14 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
   }
 }
 
-std::optional<space_update> road_segment::take_announcement(window_index window, bool took_vehicles) {
+bool road_segment::circulating_news(sim_time end) const {
+  if (!spec_.on_roundabout) return false;
+  const double now_veh_h = circulating_.at(end) * 3600, heard_veh_h = announced_circulating_.at(end) * 3600;
+  // Smaller changes move an entry's capacity by under 4 %.
+  return std::abs(now_veh_h - heard_veh_h) > std::max(36.0, 0.05 * now_veh_h);
+}
+
+std::optional<space_update> road_segment::take_announcement(window_index window, sim_time end, bool took_vehicles) {
   std::int32_t free = storage_ - vehicle_count() - static_cast<std::int32_t>(holes_.size());
   bool near_full = free < announce_margin_;
   // A held head means we run rarely: upstream must wake us so our count stays current.
@@ -283,12 +330,14 @@ std::optional<space_update> road_segment::take_announcement(window_index window,
   // Senders count down the room they use until we announce having seen their vehicles: even an
   // unchanged count must be said then, or their room shrinks for good.
   bool unchanged = eager == announced_eager_ &&
-                   (near_full ? free == announced_free_ && announced_near_full_ && !took_vehicles : !announced_near_full_);
+                   (near_full ? free == announced_free_ && announced_near_full_ && !took_vehicles : !announced_near_full_) &&
+                   !circulating_news(end);
   if (unchanged) return std::nullopt;
   announced_near_full_ = near_full;
   announced_free_ = free;
   announced_eager_ = eager;
-  return space_update{window, spec_.id, free, near_full, eager};
+  announced_circulating_ = circulating_;
+  return space_update{window, spec_.id, free, near_full, eager, circulating_.per_s, circulating_.as_of};
 }
 
 segment_snapshot road_segment::snapshot(sim_time now) const {

@@ -22,7 +22,8 @@ namespace citytwin {
 inline bool operator==(const road_segment_spec& a, const road_segment_spec& b) {
   return a.id == b.id && a.from == b.from && a.to == b.to && a.length_m == b.length_m &&
          a.freeflow_speed_mps == b.freeflow_speed_mps && a.freeflow_time_s == b.freeflow_time_s &&
-         a.capacity_veh_per_h == b.capacity_veh_per_h && a.lanes == b.lanes && a.unlimited == b.unlimited;
+         a.capacity_veh_per_h == b.capacity_veh_per_h && a.lanes == b.lanes && a.unlimited == b.unlimited &&
+         a.on_roundabout == b.on_roundabout;
 }
 
 struct segment_model_options {
@@ -36,6 +37,21 @@ struct segment_model_options {
   bool operator==(const segment_model_options&) const = default;
 };
 
+// Vehicles circulating past a roundabout node: a count that decays with a one-minute time constant,
+// so per_s estimates the recent flow per second. Exact between updates: value(t) = per_s e^-(t-as_of)/60 s.
+struct circulating_flow {
+  double per_s = 0;
+  sim_time as_of = 0;
+  [[nodiscard]] double at(sim_time t) const;  // veh/s
+  void count_one(sim_time t);
+  bool operator==(const circulating_flow&) const = default;
+};
+
+// Entry capacity (veh/h, all entry lanes) of a roundabout entry facing `circulating_veh_h` on the
+// ring: the HCM's gap-acceptance regressions (Highway Capacity Manual, 6th edition, chapter 22), for
+// one or two entry and circulating lanes (more count as two).
+double roundabout_entry_capacity(double entry_lanes, double circulating_lanes, double circulating_veh_h);
+
 // What a downstream segment last said about its room, corrected for what we sent since.
 struct downstream_room {
   segment_id segment = no_segment;
@@ -44,6 +60,8 @@ struct downstream_room {
   bool eager = false;
   window_index last_send_window = -1;
   std::int32_t sent_in_last_window = 0;
+  double ring_lanes = 0;          // > 0: a roundabout's ring we enter, yielding to its circulating flow
+  circulating_flow circulating;   // as the ring last announced it
   bool operator==(const downstream_room&) const = default;
 };
 
@@ -81,7 +99,9 @@ class road_segment {
                segment_model_options options = {});
 
   // Inputs, applied by the caller in canonical order.
-  void accept(vehicle v);  // v.entered is when it left the previous segment (or departed)
+  // v.entered is when it left the previous segment (or departed); `circulating`: it came from the
+  // ring segment before ours on a roundabout, so it passed our upstream node circulating.
+  void accept(vehicle v, bool circulating = false);
   void apply_space_update(const space_update& update);
   void set_closed(bool closed) { closed_ = closed; }
   void set_capacity_factor(double factor);
@@ -97,9 +117,9 @@ class road_segment {
   void advance(window_index window, sim_time start, sim_time end, const router& routes, const travel_times& times,
                advance_result& out);
 
-  // Room to announce upstream after a window, if it changed in a way they must hear; `took_vehicles`:
-  // vehicles were accepted in this window.
-  [[nodiscard]] std::optional<space_update> take_announcement(window_index window, bool took_vehicles);
+  // Room to announce upstream after a window ending at `end`, if it changed in a way they must hear
+  // (a ring segment's circulating flow included); `took_vehicles`: vehicles were accepted in this window.
+  [[nodiscard]] std::optional<space_update> take_announcement(window_index window, sim_time end, bool took_vehicles);
 
   [[nodiscard]] segment_snapshot snapshot(sim_time now) const;
   // Starts the worst-queue record afresh at `now` (a fork reports the worst queue since its cut).
@@ -126,12 +146,16 @@ class road_segment {
              x.blocked_since_, x.closed_, x.capacity_factor_, x.vehicles_, x.priority_, x.holes_, x.hole_travel_ms_,
              x.downstream_, x.announced_near_full_, x.announced_free_, x.announced_eager_, x.inflow_, x.outflow_,
              x.travel_time_sum_, x.recent_travel_ms_, x.max_queue_, x.max_queue_at_, x.observation_, x.has_observation_,
-             x.inflow_at_observation_, x.count_steering_);
+             x.inflow_at_observation_, x.count_steering_, x.last_headway_us_, x.circulating_, x.announced_circulating_);
   }
 
  private:
   [[nodiscard]] std::int32_t queued_at(sim_time t) const;
   [[nodiscard]] sim_time exit_slot() const;  // earliest time the capacity allows the next exit
+  // Time the next vehicle waits behind one leaving at `t` into `room`: the flow capacity's headway,
+  // or, entering a roundabout, the entry capacity's if longer.
+  [[nodiscard]] std::int64_t headway_into(const downstream_room* room, sim_time t) const;
+  [[nodiscard]] bool circulating_news(sim_time end) const;
   downstream_room* room_for(segment_id next);
   enum class route_check { unchanged, rerouted, no_way_round };
   route_check plan_around_closures(vehicle& v, const router& routes, const travel_times& times);
@@ -146,6 +170,7 @@ class road_segment {
   std::int32_t announce_margin_ = 0;
   std::int64_t headway_us_ = 0;        // 0: unlimited; INT64_MAX: exit blocked
   std::int64_t next_exit_us_ = 0;    // flow-capacity slot, in microseconds for precision
+  std::int64_t last_headway_us_ = 0; // the headway behind the last vehicle out (roundabout entries vary it)
   sim_time blocked_since_ = never;
   bool closed_ = false;
   double capacity_factor_ = 1;
@@ -154,6 +179,8 @@ class road_segment {
   std::deque<sim_time> holes_;       // when the room freed by each leaver reaches the upstream end
   sim_time hole_travel_ms_ = 0;
   std::vector<downstream_room> downstream_;
+  circulating_flow circulating_;            // on a ring: traffic passing our upstream node on the ring
+  circulating_flow announced_circulating_;  // what the segments entering there last heard
 
   // Announcement state: what upstream segments believe about us.
   bool announced_near_full_ = false;

@@ -16,7 +16,7 @@ struct entering {
 };
 
 // Vehicles handed over before `window`, in canonical order: time, sender, vehicle id.
-std::int32_t apply_handoffs(road_segment_actor_state& st, window_index window) {
+std::int32_t apply_handoffs(road_segment_actor_state& st, const city_graph& graph, window_index window) {
   if (st.pending_handoffs.empty()) return 0;
   thread_local std::vector<entering> batch;  // scratch shared by the segments a worker thread runs
   batch.clear();
@@ -27,7 +27,9 @@ std::int32_t apply_handoffs(road_segment_actor_state& st, window_index window) {
   std::sort(batch.begin(), batch.end(), [](const entering& a, const entering& b) {
     return std::tie(a.at, a.from, a.vehicle_id) < std::tie(b.at, b.from, b.vehicle_id);
   });
-  for (auto& e : batch) st.model->accept(std::move(*e.v));
+  const auto& segments = graph.segments;
+  const bool on_ring = segments[st.model->spec().id].on_roundabout;
+  for (auto& e : batch) st.model->accept(std::move(*e.v), on_ring && e.from != no_segment && segments[e.from].on_roundabout);
   std::erase_if(st.pending_handoffs, ready);
   return static_cast<std::int32_t>(batch.size());
 }
@@ -95,7 +97,7 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
         segment_report report;
         report.window = w.window;
         report.segment = id;
-        report.taken_in = apply_handoffs(st, w.window);
+        report.taken_in = apply_handoffs(st, context->graph, w.window);
         apply_space_updates(st, w.window);
         thread_local advance_result outcome;  // scratch shared by the segments a worker thread runs
         outcome.clear();
@@ -120,7 +122,7 @@ caf::behavior road_segment_actor(road_segment_actor_type* self, segment_id id, c
           report.handed_out += static_cast<std::int32_t>(handoff.vehicles.size());
           self->send(context->segment_actors[to], std::move(handoff));
         }
-        if (auto announcement = st.model->take_announcement(w.window, report.taken_in > 0)) {
+        if (auto announcement = st.model->take_announcement(w.window, w.end, report.taken_in > 0)) {
           const auto& graph = context->graph;
           node_index start = graph.segments[id].from;
           for (auto i = graph.in_begin[start]; i < graph.in_begin[start + 1]; ++i) {

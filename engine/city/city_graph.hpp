@@ -38,6 +38,9 @@ struct road_segment_spec {
   double bpr_power = 4;
   double toll = 0;
   int link_type = 0;
+  // Part of a roundabout's ring: traffic entering from other segments yields to it (OSM
+  // junction=roundabout, or guessed from the shape of a TNTP network: engine/city/roundabouts.hpp).
+  bool on_roundabout = false;
 
   // Vehicles that fit: length x lanes / 7.5 m, at least one.
   [[nodiscard]] double storage_capacity_veh() const;

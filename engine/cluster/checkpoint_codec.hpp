@@ -28,7 +28,7 @@ namespace citytwin {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, road_segment_spec& x) {
   return f(x.id, x.from, x.to, x.length_m, x.freeflow_speed_mps, x.freeflow_time_s, x.capacity_veh_per_h, x.lanes, x.unlimited,
-           x.source_id, x.name, x.bpr_b, x.bpr_power, x.toll, x.link_type);
+           x.source_id, x.name, x.bpr_b, x.bpr_power, x.toll, x.link_type, x.on_roundabout);
 }
 
 template <class Inspector>
@@ -37,8 +37,14 @@ typename Inspector::result_type inspect(Inspector& f, segment_model_options& x) 
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, circulating_flow& x) {
+  return f(x.per_s, x.as_of);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, downstream_room& x) {
-  return f(x.segment, x.near_full, x.free, x.eager, x.last_send_window, x.sent_in_last_window);
+  return f(x.segment, x.near_full, x.free, x.eager, x.last_send_window, x.sent_in_last_window, x.ring_lanes,
+           x.circulating);
 }
 
 template <class Inspector>

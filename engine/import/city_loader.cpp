@@ -7,6 +7,7 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
+#include "engine/city/roundabouts.hpp"
 #include "engine/import/import_error.hpp"
 
 namespace citytwin {
@@ -95,6 +96,10 @@ loaded_city load_manifest(const fs::path& dir, const unit_overrides& overrides) 
   }
   city.units = units;
   city.graph = import_tntp(files, units, m.value("name", dir.filename().string()));
+  const std::string roundabouts = m.contains("roundabouts") ? field("roundabouts") : "guess";
+  if (roundabouts == "guess") guess_roundabouts(city.graph);
+  else if (roundabouts != "none")
+    throw import_error(manifest_path, "", "roundabouts", "must be 'guess' or 'none', not '" + roundabouts + "'");
   city.source = files.network;
   city.units_note = describe(units);
   if (m.contains("units_note") && m["units_note"].is_string()) city.units_note += ". " + m["units_note"].get<std::string>();
@@ -142,6 +147,7 @@ loaded_city load_file(const std::string& path, const unit_overrides& overrides) 
     apply(overrides, units);
     city.units = units;
     city.graph = import_tntp(files, units, fs::path(stem).filename().string());
+    guess_roundabouts(city.graph);
     city.units_note = describe(units) + " (TNTP defaults or --time-unit/--length-unit; the file states none)";
     return city;
   }

@@ -33,6 +33,7 @@ struct drivable_way {
   double speed_kmh = 0;
   double lanes_forward = 1, lanes_backward = 1;
   travel direction = travel::both;
+  bool roundabout = false;
   std::string name;
 };
 
@@ -86,6 +87,7 @@ class way_collector : public osmium::handler::Handler {
     w.id = way.id();
     w.defaults = *defaults;
     w.direction = direction_of(tags, *defaults);
+    w.roundabout = tag_is(tags["junction"], {"roundabout"});
     w.speed_kmh = defaults->speed_kmh;
     if (const char* maxspeed = tags["maxspeed"]) {
       if (auto kmh = parse_maxspeed(maxspeed, defaults->speed_kmh)) w.speed_kmh = *kmh;
@@ -163,6 +165,7 @@ void add_piece(const drivable_way& w, node_index from, node_index to, double len
     s.capacity_veh_per_h = lanes * w.defaults.capacity_per_lane_veh_h;
     s.source_id = w.id;
     s.name = w.name;
+    s.on_roundabout = w.roundabout;
     g.segments.push_back(std::move(s));
   };
   if (w.direction != travel::backward_only) make(from, to, w.lanes_forward);

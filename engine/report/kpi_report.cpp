@@ -54,7 +54,9 @@ nlohmann::ordered_json build_report(const city_graph& graph, const simulation_re
                                     const simulation_options& options, const run_info& info) {
   nlohmann::ordered_json report;
   report["city"] = {{"name", graph.name}, {"source", info.city_source}, {"units", info.units_note},
-                    {"nodes", graph.nodes.size()}, {"segments", graph.segments.size()}};
+                    {"nodes", graph.nodes.size()}, {"segments", graph.segments.size()},
+                    {"roundabout_segments", std::count_if(graph.segments.begin(), graph.segments.end(),
+                                                          [](const auto& s) { return s.on_roundabout; })}};
   nlohmann::ordered_json kpi;
   kpi["seed"] = options.seed;
   kpi["duration_s"] = to_seconds(options.duration);

@@ -54,12 +54,17 @@ struct space_update {
   std::int32_t free = 0;
   bool near_full = false;  // false: plenty of room, send freely
   bool eager = false;      // its head is held: wake it in the next window when sending to it
+  // A roundabout's ring segment: the flow circulating past its upstream node, per second, as of
+  // `circulating_as_of` (it decays from then on); segments entering the ring yield to it.
+  double circulating_per_s = 0;
+  sim_time circulating_as_of = 0;
   bool operator==(const space_update&) const = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, space_update& x) {
-  return f(caf::meta::type_name("space_update"), x.window, x.from, x.free, x.near_full, x.eager);
+  return f(caf::meta::type_name("space_update"), x.window, x.from, x.free, x.near_full, x.eager, x.circulating_per_s,
+           x.circulating_as_of);
 }
 
 enum class control_kind : std::uint8_t { close, reopen, capacity_factor };

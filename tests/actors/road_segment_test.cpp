@@ -109,11 +109,11 @@ TEST(road_segment, announces_room_only_when_upstream_must_hear) {
   auto g = corridor();
   road_segment shorty(g.segments[1], room_of(g, 1, ms_per_second, {}), initial_downstream(g, 1, ms_per_second, {}));
   // Storage 2, margin 2: it starts near full; an unchanged state is not re-announced.
-  EXPECT_FALSE(shorty.take_announcement(0, false));
+  EXPECT_FALSE(shorty.take_announcement(0, 0, false));
   vehicle v = make_vehicle(1, 0);
   v.route_index = 1;
   shorty.accept(v);
-  auto a = shorty.take_announcement(1, true);
+  auto a = shorty.take_announcement(1, 0, true);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->free, 1);
   EXPECT_TRUE(a->near_full);
@@ -133,15 +133,15 @@ TEST(road_segment, a_vehicle_taken_and_passed_on_in_one_window_is_still_announce
     return v;
   };
   shorty.accept(on_shorty(1, 0));
-  ASSERT_EQ(shorty.take_announcement(0, true)->free, 1);
+  ASSERT_EQ(shorty.take_announcement(0, 0, true)->free, 1);
   shorty.accept(on_shorty(2, 600));  // due at 2.1 s
   advance_result out;
   shorty.advance(1, 1'000, 2'000, routes, times, out);  // vehicle 1 leaves at 1.5 s
   ASSERT_EQ(out.arrivals.size(), 1u);
-  auto a = shorty.take_announcement(1, true);
+  auto a = shorty.take_announcement(1, 0, true);
   ASSERT_TRUE(a) << "room is as last announced, but a vehicle was taken";
   EXPECT_EQ(a->free, 1);
-  EXPECT_FALSE(shorty.take_announcement(2, false)) << "nothing taken, nothing changed";
+  EXPECT_FALSE(shorty.take_announcement(2, 0, false)) << "nothing taken, nothing changed";
 }
 
 TEST(road_segment, blocked_exit_holds_vehicles_until_capacity_returns) {
@@ -225,15 +225,15 @@ TEST(road_segment, freed_room_reaches_upstream_at_the_hole_speed) {
   vehicle v = make_vehicle(1, 0);
   v.route_index = 1;
   shorty.accept(v);
-  ASSERT_EQ(shorty.take_announcement(0, true)->free, 1);
+  ASSERT_EQ(shorty.take_announcement(0, 0, true)->free, 1);
   advance_result out;
   shorty.advance(1, 1'000, 2'000, routes, times, out);  // leaves at 1.5 s (free-flow time)
   ASSERT_EQ(out.arrivals.size(), 1u);
-  EXPECT_FALSE(shorty.take_announcement(1, false)) << "the hole is still on its way upstream";
+  EXPECT_FALSE(shorty.take_announcement(1, 0, false)) << "the hole is still on its way upstream";
   EXPECT_EQ(out.next_due, 3'000) << "run again when the hole arrives";
   out.clear();
   shorty.advance(3, 3'000, 4'000, routes, times, out);
-  auto a = shorty.take_announcement(3, false);
+  auto a = shorty.take_announcement(3, 0, false);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->free, 2);
   EXPECT_FALSE(a->near_full);
@@ -251,6 +251,48 @@ TEST(road_segment, snapshot_reports_twin_state) {
   f.segment.set_closed(true);
   EXPECT_TRUE(f.segment.snapshot(0).closed);
   EXPECT_EQ(f.segment.travel_estimate(), never);
+}
+
+// HCM 6th edition, chapter 22: c = A exp(-B v_c) per entry lane, v_c the circulating flow.
+TEST(road_segment, roundabout_entry_capacity_follows_the_hcm_regressions) {
+  EXPECT_NEAR(roundabout_entry_capacity(1, 1, 0), 1'380, 1e-9);
+  EXPECT_NEAR(roundabout_entry_capacity(1, 1, 1'000), 1'380 * std::exp(-1.02), 1e-9);
+  EXPECT_NEAR(roundabout_entry_capacity(2, 1, 1'000), 2 * 1'420 * std::exp(-0.91), 1e-9);
+  EXPECT_NEAR(roundabout_entry_capacity(1, 2, 1'000), 1'420 * std::exp(-0.85), 1e-9);
+  EXPECT_NEAR(roundabout_entry_capacity(3, 2, 1'000), 1'420 * std::exp(-0.85) + 1'350 * std::exp(-0.92), 1e-9);
+  EXPECT_GT(roundabout_entry_capacity(1, 1, 500), roundabout_entry_capacity(1, 1, 600)) << "busier ring, fewer gaps";
+}
+
+TEST(road_segment, circulating_flow_estimates_a_steady_flow_and_decays_without_one) {
+  circulating_flow flow;
+  for (sim_time t = 0; t <= 20 * 60 * ms_per_second; t += 3 * ms_per_second) flow.count_one(t);  // 1200 veh/h
+  const sim_time last = 20 * 60 * ms_per_second;
+  EXPECT_NEAR(flow.at(last) * 3600, 1'200, 0.03 * 1'200);
+  EXPECT_NEAR(flow.at(last + 60 * ms_per_second) / flow.at(last), std::exp(-1), 1e-12) << "a minute's time constant";
+  circulating_flow late = flow;
+  late.count_one(last - 30 * ms_per_second);  // counted out of order: as if it had come in time
+  EXPECT_NEAR(late.at(last) - flow.at(last), std::exp(-0.5) / 60, 1e-12);
+}
+
+// Segment 1 is a roundabout's ring: segment 0 enters it and yields to the circulating flow.
+TEST(road_segment, an_entry_passes_what_the_gaps_in_the_circulating_flow_allow) {
+  for (double circulating_veh_h : {0.0, 1'000.0}) {
+    fixture f;
+    f.graph.segments[1].on_roundabout = true;
+    f.segment = road_segment(f.graph.segments[0], room_of(f.graph, 0, ms_per_second, f.options),
+                             initial_downstream(f.graph, 0, ms_per_second, f.options), f.options);
+    for (std::uint32_t id = 1; id <= 400; ++id) f.segment.accept(make_vehicle(id, 0));
+    std::size_t passed = 0;
+    for (window_index w = 10; w < 10 + 600; ++w) {
+      // The ring announces a steady flow and plenty of room.
+      f.segment.apply_space_update({w - 1, 1, 100, false, false, circulating_veh_h / 3600, w * ms_per_second});
+      f.run(w);
+      passed += f.out.handoffs.size();
+    }
+    // The first at once, then ten minutes at the entry capacity; the segment itself would pass 1800 veh/h.
+    const double expected = 1 + roundabout_entry_capacity(1, 1, circulating_veh_h) / 6;
+    EXPECT_NEAR(static_cast<double>(passed), expected, 2) << circulating_veh_h << " veh/h circulating";
+  }
 }
 
 }  // namespace citytwin

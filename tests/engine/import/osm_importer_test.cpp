@@ -98,7 +98,10 @@ TEST(osm_importer, follows_oneway_tags_and_roundabouts) {
     }
   EXPECT_EQ(reversed, 1u);
   std::size_t ring_segments = 0;
-  for (const auto& s : g.segments) ring_segments += s.source_id == 20;
+  for (const auto& s : g.segments) {
+    ring_segments += s.source_id == 20;
+    EXPECT_EQ(s.on_roundabout, s.source_id == 20) << "only junction=roundabout makes a ring, way " << s.source_id;
+  }
   EXPECT_EQ(ring_segments, 2u) << "roundabout split at 1 and 3, one direction only";
 }
 

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "actors/road_segment.hpp"
 #include "engine/assignment/user_equilibrium.hpp"
 #include "engine/import/city_loader.hpp"
 #include "engine/report/kpi_report.hpp"
@@ -212,6 +213,36 @@ TEST(simulation, different_seeds_give_different_runs) {
   o.seed = 2;
   auto b = report_text(city.graph, simulate(city.graph, o), o);
   EXPECT_NE(a, b);
+}
+
+// A four-node roundabout (ring 0 -> 1 -> 2 -> 3 -> 0). 1000 veh/h come in at node 0 and leave at
+// node 2, so they circulate past node 1, where 700 veh/h enter (6 -> 1) for the same exit. The HCM
+// entry capacity against 1000 veh/h circulating is 498 veh/h: the entry queues by about 200 veh/h
+// for the half hour of demand (D/D/1: 101 vehicles), while the circulating traffic passes freely.
+// Without the ring's priority the same junction passes everyone.
+TEST(simulation, an_entry_yields_to_traffic_circulating_on_a_roundabout) {
+  auto g = testing::make_city(7,
+                              {{0, 1, 30, 8, 2'400}, {1, 2, 30, 8, 2'400}, {2, 3, 30, 8, 2'400}, {3, 0, 30, 8, 2'400},
+                               {4, 0, 200, 14, 2'400},   // 4: approach of the circulating traffic
+                               {6, 1, 200, 14, 1'800},   // 5: the entry that yields
+                               {2, 5, 200, 14, 3'600}},  // 6: the common exit
+                              {{4, 5, 1'000}, {6, 5, 700}});
+  for (segment_id ring = 0; ring < 4; ++ring) g.segments[ring].on_roundabout = true;
+  simulation_options o;
+  o.duration = 30 * 60 * ms_per_second;
+  o.clear = true;
+  auto r = simulate(g, o);
+  ASSERT_EQ(r.arrived, r.departed);
+  const double theory = (700 - roundabout_entry_capacity(1, 1, 1'000)) / 2;
+  EXPECT_NEAR(r.segments[5].max_queue, theory, 0.25 * theory);
+  EXPECT_LE(r.segments[4].max_queue, 2) << "circulating traffic has priority";
+  EXPECT_EQ(r.forced_moves, 0);
+  o.threads = 4;
+  EXPECT_EQ(report_text(g, simulate(g, o), o), report_text(g, r, o)) << "same result at any thread count";
+
+  for (segment_id ring = 0; ring < 4; ++ring) g.segments[ring].on_roundabout = false;
+  auto plain = simulate(g, o);
+  EXPECT_LE(plain.segments[5].max_queue, 2) << "without the ring's priority nobody waits";
 }
 
 }  // namespace citytwin
