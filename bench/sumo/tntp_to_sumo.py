@@ -16,9 +16,10 @@ Choices, so the two simulators see the same roads:
 - capacity (`--capacity`): with `tntp` (the default) every street edge gets a meso edge type whose
   headways (tauff, taufj, taujf) make one lane pass capacity / lanes vehicles per hour, free or
   jammed, as CityTwin's exit does; SUMO's headway per lane is tau + 7.5 m / speed for a default car
-  (5 m plus 2.5 m gap), so tau = 3600 x lanes / capacity - 7.5 / speed, in steps of 0.01 s; where
-  that is below 0 (slow edges of high capacity: 837 of Berlin-Center's) tau is 0 and SUMO passes
-  less. The jam-jam headway (taujj, SUMO's backward wave) keeps its default. With `lanes`, SUMO's default
+  (5 m plus 2.5 m gap), so tau = 3600 x lanes / capacity - 7.5 / speed, in steps of 0.01 s. A lane
+  passes at most 3600 x speed / 7.5 m veh/h (tau 0), so a slow edge of high capacity (837 of
+  Berlin-Center's) gets as many lanes as it needs for its capacity: CityTwin gives such a segment
+  the storage to pass its capacity in the same way (MATSim-like). The jam-jam headway (taujj, SUMO's backward wave) keeps its default. With `lanes`, SUMO's default
   headways apply and capacity follows from lanes and speed alone (at 50 km/h 2,150 veh/h per lane
   free, 1,590 discharging a queue).
 """
@@ -141,6 +142,10 @@ def write_network(city_dir, out_dir, capacity_from):
                     if not cap > 0:
                         sys.exit(f"error: {os.path.join(city_dir, manifest['network'])}: link row {row} ({a}-{b}): "
                                  f"capacity must be > 0 for --capacity tntp")
+                    # One lane passes at most 3600 x speed / 7.5 m veh/h (tau 0): a slow edge of high
+                    # capacity gets the lanes it needs, as CityTwin gives such a segment the storage to
+                    # pass its capacity (actors/road_segment.hpp, storage_slots).
+                    lanes = max(lanes, math.ceil(cap * VEHICLE_SPACE_M / round(speed, 3) / 3600 - 1e-9))
                     tau = headway_tau(cap, lanes, round(speed, 3))
                     taus.add(tau)
                     edge_type = f' type="tau{tau:.2f}"'
