@@ -1,5 +1,6 @@
 #include "engine/cluster/checkpoint_store.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
@@ -18,7 +19,9 @@ typename Inspector::result_type inspect(Inspector& f, checkpoint_part& x) {
 
 namespace {
 
-constexpr std::string_view magic = "CITYTWIN-CHECKPOINT-1\n";
+// The number is the layout of what follows: 2 added roundabout yielding to the segments' state.
+constexpr std::string_view magic_prefix = "CITYTWIN-CHECKPOINT-";
+constexpr std::string_view magic = "CITYTWIN-CHECKPOINT-2\n";
 constexpr int complete_format = 1;
 
 std::string read_all(const std::filesystem::path& path) { return read_whole_file(path, "checkpoint file"); }
@@ -33,8 +36,13 @@ std::string frame(const std::string& body) {
 }
 
 std::string_view unframe(const std::filesystem::path& path, std::string_view bytes) {
-  if (bytes.substr(0, magic.size()) != magic || bytes.size() < magic.size() + 8)
+  if (bytes.substr(0, magic.size()) != magic || bytes.size() < magic.size() + 8) {
+    if (bytes.substr(0, magic_prefix.size()) == magic_prefix)
+      throw std::runtime_error("checkpoint file " + path.string() + " was written by another version of CityTwin (" +
+                               std::string(bytes.substr(0, std::min<std::size_t>(bytes.find('\n'), 40))) + ", this one reads " +
+                               std::string(magic.substr(0, magic.size() - 1)) + "): start the run afresh");
     throw std::runtime_error("checkpoint file " + path.string() + " is not a checkpoint (wrong header)");
+  }
   std::uint64_t sum = 0;
   std::memcpy(&sum, bytes.data() + magic.size(), 8);
   const auto body = bytes.substr(magic.size() + 8);

@@ -188,6 +188,8 @@ std::uint64_t cluster_fingerprint(const cluster_config& config, const city_graph
   fnv1a h;
   h.add(static_cast<std::uint64_t>(config.nodes.size()));
   h.add(city_fingerprint(graph));
+  for (const auto& s : graph.segments)  // which segments yield at roundabouts (city.json may turn the guess off)
+    if (s.on_roundabout) h.add(static_cast<std::uint64_t>(s.id));
   h.add(static_cast<std::uint64_t>(plan.trips.size()));
   for (const auto& t : plan.trips) {
     h.add((static_cast<std::uint64_t>(t.origin) << 32) | t.destination);

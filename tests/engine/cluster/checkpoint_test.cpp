@@ -154,6 +154,19 @@ TEST(checkpoint_store, a_checkpoint_one_node_did_not_confirm_is_never_resumed_an
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(nodes[1].part_path(1).string() + " is corrupt"), std::string::npos) << e.what();
   }
+  // A part in an older layout is refused as such, not misread.
+  {
+    std::fstream file(nodes[2].part_path(1), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(0);
+    file << "CITYTWIN-CHECKPOINT-1\n";
+  }
+  try {
+    (void)nodes[2].load_part(1);
+    ADD_FAILURE() << "a part of another layout must be refused";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("written by another version of CityTwin (CITYTWIN-CHECKPOINT-1"), std::string::npos)
+        << e.what();
+  }
 
   nodes[0].clear();
   EXPECT_FALSE(nodes[0].last_complete().has_value()) << "a finished run leaves nothing to resume";
