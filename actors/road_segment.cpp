@@ -318,7 +318,7 @@ void road_segment::advance(window_index window, sim_time start, sim_time end, co
 bool road_segment::circulating_news(sim_time end) const {
   if (!spec_.on_roundabout) return false;
   const double now_veh_h = circulating_.at(end) * 3600, heard_veh_h = announced_circulating_.at(end) * 3600;
-  // Smaller changes move an entry's capacity by under 4 %.
+  // Entries hear of changes over 36 veh/h (their capacity moves by 3.6 % per 36 veh/h) and over 5 % of the flow.
   return std::abs(now_veh_h - heard_veh_h) > std::max(36.0, 0.05 * now_veh_h);
 }
 

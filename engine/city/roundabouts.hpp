@@ -12,7 +12,8 @@ namespace citytwin {
 // A ring is the shortest directed cycle through a one-way segment (none runs back between its two
 // nodes; zone connectors never count) that is nearly round, 4 pi area / perimeter^2 >= 0.85 on the
 // nodes' coordinates (a regular pentagon gives 0.865 and a square 0.785, so the four one-way
-// corners where two divided roads cross are not taken for one), and at most 1 km around.
+// corners where two divided roads cross are not taken for one), at most 1 km around and of at most
+// 16 segments.
 std::size_t guess_roundabouts(city_graph& graph);
 
 }  // namespace citytwin

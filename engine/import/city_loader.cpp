@@ -65,6 +65,14 @@ loaded_city load_manifest(const fs::path& dir, const unit_overrides& overrides) 
     return city;
   }
   if (format != "tntp") throw import_error(manifest_path, "", "format", "must be 'tntp' or 'osm', not '" + format + "'");
+  bool guess_rings = true;  // TNTP marks no roundabouts
+  if (m.contains("roundabouts")) {
+    const auto& r = m["roundabouts"];
+    if (!r.is_string() || (r != "guess" && r != "none"))
+      throw import_error(manifest_path, "", "roundabouts",
+                         "must be \"guess\" (from the network's shape) or \"none\", not " + r.dump());
+    guess_rings = r == "guess";
+  }
   tntp_files files{(dir / field("network")).string(), std::nullopt, std::nullopt};
   if (m.contains("trips")) files.trips = (dir / field("trips")).string();
   if (m.contains("nodes")) files.nodes = (dir / field("nodes")).string();
@@ -96,10 +104,7 @@ loaded_city load_manifest(const fs::path& dir, const unit_overrides& overrides) 
   }
   city.units = units;
   city.graph = import_tntp(files, units, m.value("name", dir.filename().string()));
-  const std::string roundabouts = m.contains("roundabouts") ? field("roundabouts") : "guess";
-  if (roundabouts == "guess") guess_roundabouts(city.graph);
-  else if (roundabouts != "none")
-    throw import_error(manifest_path, "", "roundabouts", "must be 'guess' or 'none', not '" + roundabouts + "'");
+  if (guess_rings) guess_roundabouts(city.graph);
   city.source = files.network;
   city.units_note = describe(units);
   if (m.contains("units_note") && m["units_note"].is_string()) city.units_note += ". " + m["units_note"].get<std::string>();

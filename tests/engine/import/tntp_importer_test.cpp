@@ -158,6 +158,8 @@ TEST(tntp_importer, reports_missing_files_and_bad_manifests) {
   } catch (const import_error& e) {
     EXPECT_NE(std::string(e.what()).find("format"), std::string::npos) << e.what();
   }
+  testing::write_file(dir / "city.json", "{\"format\": \"tntp\", \"network\": \"x_net.tntp\", \"roundabouts\": \"sometimes\"}");
+  expect_error(load_error(), {"city.json", "roundabouts", "\"guess\"", "\"none\"", "not \"sometimes\""});
 }
 
 // A TNTP network's folder as published (no city.json) loads its one network with its trips and
