@@ -104,9 +104,9 @@ road_segment::road_segment(const road_segment_spec& spec, segment_room room, std
       announced_free_(storage_),
       recent_travel_ms_(freeflow_ms_) {}
 
-void road_segment::accept(vehicle v, bool circulating) {
+void road_segment::accept(vehicle v, bool from_ring) {
   ++inflow_;
-  if (circulating && spec_.on_roundabout) circulating_.count_one(v.entered);
+  if (from_ring && spec_.on_roundabout) circulating_.count_one(v.entered);
   if (v.priority) {
     const sim_time exit = priority_exit(v.entered);
     const auto at = std::upper_bound(priority_.begin(), priority_.end(), std::pair{exit, v.id},

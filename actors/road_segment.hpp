@@ -99,9 +99,9 @@ class road_segment {
                segment_model_options options = {});
 
   // Inputs, applied by the caller in canonical order.
-  // v.entered is when it left the previous segment (or departed); `circulating`: it came from the
-  // ring segment before ours on a roundabout, so it passed our upstream node circulating.
-  void accept(vehicle v, bool circulating = false);
+  // v.entered is when it left the previous segment (or departed); `from_ring`: it came from a ring
+  // segment, so if we are on the ring too it passed our upstream node circulating.
+  void accept(vehicle v, bool from_ring = false);
   void apply_space_update(const space_update& update);
   void set_closed(bool closed) { closed_ = closed; }
   void set_capacity_factor(double factor);

@@ -27,9 +27,7 @@ std::int32_t apply_handoffs(road_segment_actor_state& st, const city_graph& grap
   std::sort(batch.begin(), batch.end(), [](const entering& a, const entering& b) {
     return std::tie(a.at, a.from, a.vehicle_id) < std::tie(b.at, b.from, b.vehicle_id);
   });
-  const auto& segments = graph.segments;
-  const bool on_ring = segments[st.model->spec().id].on_roundabout;
-  for (auto& e : batch) st.model->accept(std::move(*e.v), on_ring && e.from != no_segment && segments[e.from].on_roundabout);
+  for (auto& e : batch) st.model->accept(std::move(*e.v), e.from != no_segment && graph.segments[e.from].on_roundabout);
   std::erase_if(st.pending_handoffs, ready);
   return static_cast<std::int32_t>(batch.size());
 }

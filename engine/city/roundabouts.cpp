@@ -1,9 +1,7 @@
 #include "engine/city/roundabouts.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <deque>
-#include <set>
 #include <vector>
 
 namespace citytwin {
@@ -84,17 +82,17 @@ bool looks_like_a_roundabout(const city_graph& g, const std::vector<segment_id>&
 std::size_t guess_roundabouts(city_graph& graph) {
   std::vector<bool> candidate(graph.segments.size());
   for (const auto& s : graph.segments) candidate[s.id] = ring_candidate(graph, s);
-  std::set<std::vector<segment_id>> rings;
+  // Each accepted cycle runs through a segment no earlier ring marked, so every one is new.
+  std::size_t rings = 0;
   cycle_search search(graph.nodes.size());
   for (const auto& s : graph.segments) {
     if (!candidate[s.id] || s.on_roundabout) continue;
     auto cycle = shortest_cycle(graph, candidate, s.id, search);
     if (cycle.empty() || !looks_like_a_roundabout(graph, cycle)) continue;
     for (segment_id r : cycle) graph.segments[r].on_roundabout = true;
-    std::sort(cycle.begin(), cycle.end());
-    rings.insert(std::move(cycle));
+    ++rings;
   }
-  return rings.size();
+  return rings;
 }
 
 }  // namespace citytwin
